@@ -1,0 +1,191 @@
+"""The `edgeaccel` command line. Each verb calls one library function; heavy imports happen inside
+the verbs, so `edgeaccel --help` and `edgeaccel boards` never import TensorFlow.
+
+Exit codes: 0 success; 1 outputs disagree (e.g. a board against the simulation); 2 bad input
+(file, option, data, model); 3 environment or external tool problem; 4 remote/deploy failure;
+70 internal error (a bug: please report it with the --debug traceback); 130 interrupted.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from edgeaccel import __version__
+from edgeaccel.errors import EdgeAccelError
+
+log = logging.getLogger("edgeaccel")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.quiet)
+    try:
+        return args.handler(args) or 0
+    except EdgeAccelError as e:
+        if args.debug:
+            raise
+        print(f"edgeaccel: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("edgeaccel: interrupted; earlier outputs are unchanged", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if args.debug:
+            raise
+        print(f"edgeaccel: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
+        return 70
+
+
+def _configure_logging(quiet: bool) -> None:
+    """edgeaccel's own messages at INFO (WARNING with --quiet); other libraries' loggers untouched."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edgeaccel", parents=[_global_flags(False)],
+                                     description="QKeras models to TFLite, TFLite Micro, Edge TPU and FPGAs (hls4ml).",
+                                     epilog="Exit codes: 0 ok, 1 outputs disagree, 2 bad input, 3 environment or tool "
+                                            "problem, 4 remote failure, 70 internal error, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"edgeaccel {__version__}")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    common = _global_flags(argparse.SUPPRESS)
+
+    run = verbs.add_parser("run", parents=[common], help="the whole pipeline for a project file")
+    run.add_argument("project", type=Path, metavar="PROJECT.yaml")
+    run.add_argument("--out", type=Path, help="build directory (default build/<name>)")
+    run.set_defaults(handler=_run)
+
+    train = verbs.add_parser("train", parents=[common], help="QAT only: DIR/model.h5")
+    train.add_argument("project", type=Path, metavar="PROJECT.yaml")
+    train.add_argument("--out", type=Path, help="build directory (default build/<name>)")
+    train.set_defaults(handler=_train)
+
+    convert = verbs.add_parser("convert", parents=[common], help="export a model to a target")
+    convert.add_argument("model", type=Path, metavar="MODEL.h5")
+    convert.add_argument("--target", required=True, help="tflite")
+    convert.add_argument("--board", help="board name (see `edgeaccel boards`)")
+    convert.add_argument("--calib", type=Path, metavar="DATA.npz", help="calibration data for int8 (default: calib.npz beside the model)")
+    convert.add_argument("--mode", default="int8", help="tflite: int8 (default), float16, dynamic or float32")
+    convert.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
+    convert.set_defaults(handler=_convert)
+
+    sim = verbs.add_parser("sim", parents=[common], help="run an artifact on a simulation backend")
+    sim.add_argument("artifact", type=Path, metavar="ARTIFACT")
+    sim.add_argument("--backend", required=True, help="keras or tflite")
+    sim.add_argument("--data", type=Path, required=True, metavar="DATA.npz")
+    sim.add_argument("--out", type=Path, metavar="PRED.npy", help="write the raw outputs here")
+    sim.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sim.set_defaults(handler=_sim)
+
+    boards = verbs.add_parser("boards", parents=[common], help="list boards, or show one")
+    boards.add_argument("name", nargs="?", metavar="NAME")
+    boards.add_argument("--json", action="store_true", help="print as JSON")
+    boards.set_defaults(handler=_boards)
+
+    report = verbs.add_parser("report", parents=[common], help="write report.md for a build directory")
+    report.add_argument("directory", type=Path, metavar="DIR")
+    report.set_defaults(handler=_report)
+    return parser
+
+
+def _global_flags(default) -> argparse.ArgumentParser:
+    """--debug and --quiet, accepted before or after the verb (the verb's copy must not reset them)."""
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--debug", action="store_true", default=default, help="show tracebacks")
+    flags.add_argument("--quiet", action="store_true", default=default, help="only warnings and errors on stderr")
+    return flags
+
+
+def _run(args) -> int:
+    from edgeaccel.pipeline import run_project
+
+    result = run_project(args.project, args.out, progress=not args.quiet)
+    backends = result.metrics["backends"]
+    for name, b in backends.items():
+        log.info("%-8s accuracy %.4f  agreement with QKeras %.4f", name, b["accuracy"], b["argmax_agreement"])
+    log.info("build directory: %s (report.md, metrics.json)", result.directory)
+    return 0
+
+
+def _train(args) -> int:
+    from edgeaccel.pipeline import train_project
+
+    result = train_project(args.project, args.out, progress=not args.quiet)
+    log.info("wrote %s", result.directory / "model.h5")
+    return 0
+
+
+def _convert(args) -> int:
+    from edgeaccel.convert import ConvertRequest, convert
+
+    if args.board:
+        from edgeaccel.boards import load_board
+
+        load_board(args.board)
+    request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib, options={"mode": args.mode})
+    artifact = convert(request, args.target)
+    log.info("wrote %s (%s)", artifact.directory, ", ".join(artifact.files))
+    return 0
+
+
+def _sim(args) -> int:
+    import numpy as np
+
+    from edgeaccel.data import read_npz
+    from edgeaccel.sim import open_backend
+
+    backend = open_backend(args.backend, args.artifact)
+    x, y = read_npz(args.data)
+    outputs = backend.predict(x)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(args.out, outputs)
+    summary = {"backend": args.backend, "samples": len(x), "output_shape": list(outputs.shape)}
+    if y is not None:
+        summary["accuracy"] = float(np.mean(outputs.argmax(axis=-1) == y))
+    if args.json:
+        print(json.dumps(summary))
+    elif not args.quiet:
+        print(" ".join(f"{k}={v}" for k, v in summary.items()))
+    return 0
+
+
+def _boards(args) -> int:
+    from edgeaccel.boards import load_all_boards, load_board
+
+    if args.name:
+        board = load_board(args.name)
+        print(json.dumps(board.model_dump(exclude_none=True), indent=2) if args.json else _board_text(board))
+        return 0
+    boards = load_all_boards()
+    if args.json:
+        print(json.dumps([b.model_dump(exclude_none=True) for b in boards], indent=2))
+        return 0
+    print(f"{'NAME':<18} {'KIND':<8} DESCRIPTION")
+    for board in boards:
+        print(f"{board.name:<18} {board.kind:<8} {board.description}")
+    return 0
+
+
+def _board_text(board) -> str:
+    import yaml
+
+    return yaml.safe_dump(board.model_dump(exclude_none=True), sort_keys=False).rstrip()
+
+
+def _report(args) -> int:
+    from edgeaccel.report import write_report
+
+    log.info("wrote %s", write_report(args.directory))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

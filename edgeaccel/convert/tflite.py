@@ -1,0 +1,92 @@
+"""The TFLite target: int8 full-integer (int8 input and output), float16, dynamic-range or float32.
+
+The model converted is `plain_keras_model(qmodel)`: plain Keras layers carrying the QKeras
+quantized weights, so no float quantizer ops reach the graph.
+"""
+
+import logging
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from edgeaccel.artifact import Artifact, write_manifest
+from edgeaccel.convert.tflite_info import describe_tflite
+from edgeaccel.errors import ConfigError, DataError
+from edgeaccel.staging import staged_directory
+from edgeaccel.tfenv import quiet_native_stderr, tensorflow
+
+log = logging.getLogger(__name__)
+
+MODES = ("int8", "float16", "dynamic", "float32")
+MODEL_FILE = "model.tflite"
+CALIBRATION_LIMIT = 300
+
+
+def convert_tflite(request) -> Artifact:
+    from edgeaccel.data import check_against_input, read_npz
+    from edgeaccel.models.files import input_shape, load_model
+    from edgeaccel.quantize.export import plain_keras_model
+    from edgeaccel.quantize.grid import input_grid
+
+    mode = request.options.get("mode", "int8")
+    if mode not in MODES:
+        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, received {mode!r}")
+    qmodel = load_model(request.model_path)
+    grid = input_grid(qmodel)
+    calibration = None
+    if mode == "int8":
+        calib_path = request.calib_path or _default_calibration(request.model_path)
+        x, _ = read_npz(calib_path)
+        check_against_input(x, input_shape(qmodel), f"{calib_path}: x")
+        limit = int(request.options.get("calibration_samples", CALIBRATION_LIMIT))
+        calibration = x[:limit] if grid is None else grid.quantize(x[:limit])
+    plain = plain_keras_model(qmodel)
+    flatbuffer = to_tflite(plain, mode, calibration)
+    reference = to_tflite(plain, "float32", None) if mode != "float32" else flatbuffer
+    with staged_directory(request.out_dir) as staged:
+        (staged / MODEL_FILE).write_bytes(flatbuffer)
+        details = describe_tflite(flatbuffer) | {
+            "mode": mode,
+            "model_file": MODEL_FILE,
+            "input_grid": grid.to_dict() if grid else None,
+            "calibration_samples": 0 if calibration is None else len(calibration),
+            "float32_reference": {"bytes": len(reference), "weight_bytes": describe_tflite(reference)["weight_bytes"]},
+        }
+        write_manifest(staged, "tflite", request.board, details, source=request.model_path)
+    log.info("tflite: %s model, %d bytes (float32: %d bytes)", mode, len(flatbuffer), len(reference))
+    from edgeaccel.artifact import read_artifact
+
+    return read_artifact(request.out_dir)
+
+
+def to_tflite(plain_model, mode: str, calibration: np.ndarray | None) -> bytes:
+    tf = tensorflow()
+    converter = tf.lite.TFLiteConverter.from_keras_model(plain_model)
+    if mode in ("int8", "float16", "dynamic"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if mode == "int8":
+        samples = calibration.astype(np.float32)
+
+        def representative_dataset():
+            for sample in samples:
+                yield [sample[np.newaxis]]
+
+        converter.representative_dataset = representative_dataset
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with warnings.catch_warnings(), quiet_native_stderr():
+        warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
+        return converter.convert()
+
+
+def _default_calibration(model_path: Path) -> Path:
+    beside = Path(model_path).parent / "calib.npz"
+    if beside.is_file():
+        return beside
+    raise DataError(
+        f"int8 conversion needs calibration data: expected --calib DATA.npz (or calib.npz beside {model_path}), received none"
+    )

@@ -1,0 +1,46 @@
+"""What a `.tflite` flatbuffer holds: ops, I/O quantization, weight bytes. A pure analysis.
+
+`weight_bytes` counts every constant tensor; `kernel_bytes` those of two or more dimensions
+(Dense and Conv kernels), which int8 stores in a quarter of the float32 bytes. Biases stay int32.
+"""
+
+import numpy as np
+
+
+def describe_tflite(flatbuffer: bytes) -> dict:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    ops = interpreter._get_ops_details()
+    tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
+    produced = {i for op in ops for i in op["outputs"]}
+    inputs = {d["index"] for d in interpreter.get_input_details()}
+    constants = {i for op in ops for i in op["inputs"] if i >= 0 and i not in produced and i not in inputs}
+    kernel_bytes = other_bytes = 0
+    for index in constants:
+        tensor = tensors[index]
+        size = int(np.prod(tensor["shape"])) * np.dtype(tensor["dtype"]).itemsize
+        if len(tensor["shape"]) >= 2:
+            kernel_bytes += size
+        else:
+            other_bytes += size
+    return {
+        "bytes": len(flatbuffer),
+        "ops": sorted({op["op_name"] for op in ops}),
+        "op_count": len(ops),
+        "weight_bytes": kernel_bytes + other_bytes,
+        "kernel_bytes": kernel_bytes,
+        "inputs": [_io(d) for d in interpreter.get_input_details()],
+        "outputs": [_io(d) for d in interpreter.get_output_details()],
+    }
+
+
+def _io(detail: dict) -> dict:
+    scale, zero_point = detail["quantization"]
+    return {
+        "name": detail["name"],
+        "shape": [int(d) for d in detail["shape_signature"]],
+        "dtype": np.dtype(detail["dtype"]).name,
+        "scale": float(scale),
+        "zero_point": int(zero_point),
+    }

@@ -1,0 +1,1 @@
+"""Models: the builtin float architectures, loading model files, and training."""

@@ -1,0 +1,72 @@
+"""Training a float or QKeras model reproducibly from a seed, with a progress bar on stderr."""
+
+import logging
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from edgeaccel.project import TrainingSpec
+from edgeaccel.tfenv import tensorflow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    epochs_run: int
+    best_epoch: int
+    history: dict
+
+
+def seed_everything(seed: int) -> None:
+    tf = tensorflow()
+    tf.keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, label: str,
+          progress: bool = True) -> TrainingResult:
+    """Fit `model` in place on (x, y); the best weights by the early-stopping monitor are kept."""
+    tf = tensorflow()
+    seed_everything(seed)
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    callbacks = [_epoch_progress(tf, spec.epochs, label, enabled=progress)]
+    if spec.early_stopping is not None and spec.validation_fraction > 0:
+        callbacks.append(tf.keras.callbacks.EarlyStopping(
+            monitor=spec.early_stopping.monitor, patience=spec.early_stopping.patience,
+            restore_best_weights=True, mode="max" if "accuracy" in spec.early_stopping.monitor else "min",
+        ))
+    history = model.fit(
+        x, y, epochs=spec.epochs, batch_size=spec.batch_size, validation_split=spec.validation_fraction,
+        shuffle=True, verbose=0, callbacks=callbacks,
+    )
+    epochs_run = len(history.history["loss"])
+    monitor = spec.early_stopping.monitor if spec.early_stopping and spec.validation_fraction > 0 else "loss"
+    values = history.history[monitor]
+    best = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values)) + 1
+    log.info("%s: %d epochs, best epoch %d (%s %.4f)", label, epochs_run, best, monitor, values[best - 1])
+    return TrainingResult(epochs_run, best, {k: [float(v) for v in vs] for k, vs in history.history.items()})
+
+
+def _epoch_progress(tf, epochs: int, label: str, enabled: bool):
+    """A Keras callback drawing one tqdm bar over the epochs, on stderr."""
+    from tqdm.auto import tqdm
+
+    class EpochProgress(tf.keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = tqdm(total=epochs, desc=label, unit="epoch", file=sys.stderr, disable=not enabled, leave=False)
+
+        def on_epoch_end(self, epoch, logs=None):
+            shown = {k: f"{v:.3f}" for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_accuracy")}
+            self.bar.set_postfix(shown, refresh=False)
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochProgress()

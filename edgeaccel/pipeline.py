@@ -1,0 +1,158 @@
+"""`edgeaccel train` and `edgeaccel run`: a project file in, a build directory out.
+
+A build directory is written next to the old one and swapped in only when complete, so a
+failed or interrupted run leaves the previous build as it was.
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgeaccel.artifact import write_json
+from edgeaccel.data import check_against_input, load_dataset, split_dataset, write_npz
+from edgeaccel.errors import ModelError
+from edgeaccel.project import Project, load_project
+from edgeaccel.staging import staged_directory
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_FILE = "calib.npz"
+TEST_FILE = "test.npz"
+MODEL_FILE = "model.h5"
+FLOAT_MODEL_FILE = "float_model.h5"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    directory: Path
+    metrics: dict
+
+
+def default_build_dir(project: Project) -> Path:
+    return Path("build") / project.name
+
+
+def train_project(project_path: Path | str, out: Path | str | None = None, progress: bool = True) -> BuildResult:
+    """QAT only: writes model.h5, float_model.h5, test.npz, calib.npz and training.json."""
+    project = load_project(project_path)
+    out_dir = Path(out) if out else default_build_dir(project)
+    with staged_directory(out_dir) as staged:
+        training = _train(project, staged, progress)
+        write_json(staged / "training.json", training)
+    return BuildResult(out_dir, training)
+
+
+def run_project(project_path: Path | str, out: Path | str | None = None, progress: bool = True) -> BuildResult:
+    """The whole pipeline: train, export every target, simulate every backend, compare, report."""
+    from edgeaccel.report import write_report
+
+    project = load_project(project_path)
+    out_dir = Path(out) if out else default_build_dir(project)
+    with staged_directory(out_dir) as staged:
+        training = _train(project, staged, progress)
+        targets = _export_targets(project, staged)
+        metrics = _measure(project, staged, training, targets)
+        write_json(staged / "metrics.json", metrics)
+        write_report(staged)
+    return BuildResult(out_dir, metrics)
+
+
+def _train(project: Project, directory: Path, progress: bool) -> dict:
+    from edgeaccel.models.files import is_quantized, load_model, save_model
+    from edgeaccel.models.training import seed_everything, train
+    from edgeaccel.quantize.qat import quantize_model
+
+    split = split_dataset(load_dataset(project.data, project.base_dir), project.data)
+    seed_everything(project.data.seed)
+    if project.model.builtin:
+        from edgeaccel.models.builtin import build_float_model
+
+        float_model = build_float_model(project.model, split.x_train.shape[1:], split.classes)
+    else:
+        float_model = load_model(project.resolve(project.model.path))
+        if is_quantized(float_model):
+            raise ModelError(f"model.path: expected a float Keras model to quantize, received a QKeras model ({project.model.path})")
+        check_against_input(split.x_train, float_model.input_shape[1:], f"data {project.data.source}: x")
+        check_classes(float_model, split.classes)
+
+    float_training = None
+    if project.training.float_baseline and project.model.builtin:
+        float_training = train(float_model, split.x_train, split.y_train, project.training, project.data.seed, "float", progress)
+    qmodel = quantize_model(float_model, project.quantization, input_signed=bool(split.x_train.min() < 0))
+    qat = train(qmodel, split.x_train, split.y_train, project.training, project.data.seed, "QAT", progress)
+
+    save_model(qmodel, directory / MODEL_FILE)
+    save_model(float_model, directory / FLOAT_MODEL_FILE)
+    write_npz(directory / TEST_FILE, split.x_test, split.y_test)
+    calibration = np.random.default_rng(project.data.seed).permutation(len(split.x_train))[:1000]
+    write_npz(directory / CALIBRATION_FILE, split.x_train[calibration], split.y_train[calibration])
+    return {
+        "project": project.name,
+        "data": {"source": project.data.source, "train_samples": len(split.x_train), "test_samples": len(split.x_test),
+                 "classes": split.classes, "input_shape": list(split.x_train.shape[1:]), "scale": split.scale},
+        "float_training": None if float_training is None else {"epochs": float_training.epochs_run, "best_epoch": float_training.best_epoch},
+        "qat_training": {"epochs": qat.epochs_run, "best_epoch": qat.best_epoch},
+        "quantization": project.quantization.model_dump(),
+    }
+
+
+def check_classes(model, classes: int) -> None:
+    outputs = model.output_shape[-1]
+    if outputs < classes:
+        raise ModelError(f"model.path: expected at least {classes} outputs (one per class in the data), received {outputs}")
+
+
+def _export_targets(project: Project, directory: Path) -> dict:
+    from edgeaccel.convert import ConvertRequest, convert
+
+    artifacts = {}
+    for target, spec in project.targets:
+        if spec is None:
+            continue
+        request = ConvertRequest(directory / MODEL_FILE, directory / target, calib_path=directory / CALIBRATION_FILE,
+                                 options=spec.model_dump())
+        artifacts[target] = convert(request, target)
+    return artifacts
+
+
+def _measure(project: Project, directory: Path, training: dict, targets: dict) -> dict:
+    from edgeaccel.data import read_npz
+    from edgeaccel.models.files import load_model
+    from edgeaccel.sim import open_backend
+
+    x, y = read_npz(directory / TEST_FILE, need_labels=True)
+    reference = open_backend("keras", directory / MODEL_FILE).predict(x)
+    outputs = {"qkeras": reference}
+    if training["float_training"] is not None or not project.model.builtin:
+        outputs["float"] = np.asarray(load_model(directory / FLOAT_MODEL_FILE).predict(x, verbose=0))
+    for target in targets:
+        outputs[target] = open_backend(target, directory / target).predict(x)
+    qmodel = load_model(directory / MODEL_FILE)
+    return training | {
+        "backends": {name: compare(out, reference, y) for name, out in outputs.items()},
+        "sizes": sizes(directory, qmodel, targets),
+    }
+
+
+def compare(outputs: np.ndarray, reference: np.ndarray, labels: np.ndarray) -> dict:
+    """Accuracy, and agreement with the QKeras reference outputs."""
+    predicted = outputs.argmax(axis=-1)
+    return {
+        "accuracy": float(np.mean(predicted == labels)),
+        "argmax_agreement": float(np.mean(predicted == reference.argmax(axis=-1))),
+        "max_abs_diff": float(np.abs(outputs - reference).max()),
+        "bit_exact_fraction": float(np.mean(np.all(outputs.reshape(len(outputs), -1) == reference.reshape(len(reference), -1), axis=1))),
+    }
+
+
+def sizes(directory: Path, qmodel, targets: dict) -> dict:
+    params = int(qmodel.count_params())
+    result = {"parameters": params, "float32_weight_bytes": 4 * params, "model_h5_bytes": (directory / MODEL_FILE).stat().st_size}
+    for name, artifact in targets.items():
+        details = artifact.details
+        if "bytes" in details:
+            result[name] = {"bytes": details["bytes"], "weight_bytes": details.get("weight_bytes"),
+                            "float32_reference_bytes": details.get("float32_reference", {}).get("bytes")}
+    return result

@@ -1,0 +1,107 @@
+"""The project file: what to train, how to quantize it, and which targets to build.
+
+See `examples/digits.yaml` for a commented example; every key is checked here.
+"""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pydantic
+from pydantic import Field, PositiveInt
+
+from edgeaccel.yamlschema import Strict, load_record
+
+Bits = Annotated[int, Field(ge=2, le=16)]
+IntegerBits = Annotated[int, Field(ge=0, le=8)]
+
+
+class DataSpec(Strict):
+    source: str = Field(description="'sklearn:digits', or a path to a .npz with x and y")
+    test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
+    seed: int = 0
+    normalize: Literal["max_abs", "none"] = "max_abs"
+
+
+class ModelSpec(Strict):
+    builtin: Literal["mlp", "cnn"] | None = None
+    path: Path | None = Field(None, description="a user's float Keras .h5 to quantize")
+    hidden: list[PositiveInt] = [64, 32]
+    filters: list[PositiveInt] = [8, 16]
+    kernel_size: PositiveInt = 3
+    batchnorm: bool = False
+
+    @pydantic.model_validator(mode="after")
+    def _one_source(self):
+        if (self.builtin is None) == (self.path is None):
+            raise ValueError("expected exactly one of 'builtin' (mlp or cnn) or 'path' (a float Keras .h5)")
+        return self
+
+
+class LayerQuantSpec(Strict):
+    weight_bits: Bits | None = None
+    weight_integer: IntegerBits | None = None
+    bias_bits: Bits | None = None
+    bias_integer: IntegerBits | None = None
+    activation_bits: Bits | None = None
+    activation_integer: IntegerBits | None = None
+
+
+class QuantSpec(Strict):
+    weight_bits: Bits = 8
+    weight_integer: IntegerBits = 0
+    bias_bits: Bits = 8
+    bias_integer: IntegerBits = 0
+    activation_bits: Bits = 8
+    activation_integer: IntegerBits = 0
+    input_bits: Bits = 8
+    input_integer: IntegerBits = 0
+    overrides: dict[str, LayerQuantSpec] = {}
+
+    def for_layer(self, name: str) -> "QuantSpec":
+        """The spec with the override for layer `name` applied."""
+        override = self.overrides.get(name)
+        if override is None:
+            return self
+        return self.model_copy(update=override.model_dump(exclude_none=True))
+
+
+class EarlyStoppingSpec(Strict):
+    patience: PositiveInt = 5
+    monitor: Literal["val_loss", "val_accuracy"] = "val_loss"
+
+
+class TrainingSpec(Strict):
+    epochs: PositiveInt = 30
+    batch_size: PositiveInt = 32
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.003
+    validation_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
+    early_stopping: EarlyStoppingSpec | None = EarlyStoppingSpec()
+    float_baseline: bool = True
+
+
+class TfliteTargetSpec(Strict):
+    mode: Literal["int8", "float16", "dynamic", "float32"] = "int8"
+    calibration_samples: PositiveInt = 300
+
+
+class TargetsSpec(Strict):
+    tflite: TfliteTargetSpec | None = TfliteTargetSpec()
+
+
+class Project(Strict):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    data: DataSpec
+    model: ModelSpec
+    quantization: QuantSpec = QuantSpec()
+    training: TrainingSpec = TrainingSpec()
+    targets: TargetsSpec = TargetsSpec()
+    base_dir: Path = Field(Path("."), exclude=True, description="the project file's folder; relative paths start here")
+
+    def resolve(self, path: Path | str) -> Path:
+        path = Path(path)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def load_project(path: Path | str) -> Project:
+    path = Path(path)
+    return load_record(path, Project, base_dir=path.parent)
