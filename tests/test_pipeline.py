@@ -61,3 +61,17 @@ def test_sim_cli_writes_raw_outputs_in_keras_shape(digits_build, tmp_path):
     keras = tmp_path / "keras.npy"
     run_cli("sim", digits_build, "--backend", "keras", "--data", digits_build / "test.npz", "--out", keras, check=True)
     assert np.load(keras).shape == outputs.shape
+
+
+def test_cnn_with_batchnorm_runs_end_to_end(tmp_path):
+    from conftest import write_project
+    from edgeaccel.pipeline import run_project
+
+    project = write_project(tmp_path / "cnn.yaml", model={"builtin": "cnn", "filters": [8, 16], "hidden": [32], "batchnorm": True},
+                            training={"epochs": 8, "float_baseline": True})
+    metrics = run_project(project, tmp_path / "build", progress=False).metrics
+    assert metrics["backends"]["qkeras"]["accuracy"] >= 0.9
+    assert metrics["backends"]["tflite"]["argmax_agreement"] >= 0.97
+    ops = json.loads((tmp_path / "build" / "tflite" / "artifact.json").read_text())["tflite"]["ops"]
+    assert "CONV_2D" in ops and "MAX_POOL_2D" in ops
+    assert not any("BATCH" in op or op == "MUL" for op in ops), "BatchNormalization must be folded"
