@@ -25,8 +25,15 @@ def _tflite(request: ConvertRequest) -> Artifact:
     return convert_tflite(request)
 
 
+def _hls(request: ConvertRequest) -> Artifact:
+    from edgeaccel.convert.hls import convert_hls
+
+    return convert_hls(request)
+
+
 TARGETS: dict[str, Callable[[ConvertRequest], Artifact]] = {
     "tflite": _tflite,
+    "hls": _hls,
 }
 
 

@@ -11,7 +11,7 @@ from edgeaccel.tfenv import tensorflow
 def build_float_model(spec: ModelSpec, input_shape: tuple, classes: int):
     tf = tensorflow()
     layers = tf.keras.layers
-    inputs = tf.keras.Input(shape=input_shape, name="input")
+    inputs = tf.keras.Input(shape=input_shape, name="features")  # hls4ml reserves "input"
     x = inputs
     if spec.builtin == "cnn":
         if len(input_shape) != 3:

@@ -27,9 +27,16 @@ def _tflite(artifact: Path) -> Backend:
     return TfliteBackend(artifact)
 
 
+def _csim(artifact: Path) -> Backend:
+    from edgeaccel.sim.csim_backend import CsimBackend
+
+    return CsimBackend(artifact)
+
+
 BACKENDS: dict[str, Callable[[Path], Backend]] = {
     "keras": _keras,
     "tflite": _tflite,
+    "csim": _csim,
 }
 
 

@@ -1,0 +1,162 @@
+"""The hls target: a QKeras model to an hls4ml project whose C simulation equals QKeras bit for bit.
+
+Precisions come from the QKeras quantizers; the types hls4ml would leave at its default are
+pinned to exact ones (see `hls4ml_adapter.exact_graph`). Every layer is traced in the C++ (not in
+synthesis), so csim can return any layer's output, the logits included.
+"""
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from edgeaccel.artifact import Artifact, read_artifact, write_manifest
+from edgeaccel.errors import ConfigError, UnsupportedError
+from edgeaccel.staging import staged_directory
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = "hls4ml_prj"
+DEFAULT_BOARD = "pynq-z2"
+IO_TYPES = ("io_parallel", "io_stream")
+STRATEGIES = ("latency", "resource")
+SOFTMAX_CHOICES = ("stable", "argmax", "drop")
+TESTBENCH_SAMPLES = 200
+
+
+def convert_hls(request) -> Artifact:
+    from edgeaccel.boards import load_board
+    from edgeaccel.convert import hls4ml_adapter as hls
+    from edgeaccel.estimate.fpga import estimate_fpga, layers_from_hls_records
+    from edgeaccel.models.files import load_model
+    from edgeaccel.quantize.grid import input_grid
+
+    options = _options(request.options)
+    board = load_board(request.board or DEFAULT_BOARD)
+    if board.kind != "fpga":
+        raise ConfigError(f"--board: expected an FPGA board for --target hls, received {board.name!r} (kind {board.kind})")
+    qmodel = load_model(request.model_path)
+    grid = input_grid(qmodel)
+    if grid is None:
+        raise UnsupportedError(
+            "expected a QKeras model whose first layer quantizes its input (QActivation(quantized_bits(...))), "
+            f"received first layer {type(qmodel.layers[1]).__name__}; without it csim cannot match QKeras"
+        )
+    model, softmax_layer = _model_for_hardware(qmodel, options["softmax"])
+    backend = board.fpga.backend
+    config = hls.config_from_qkeras(model, backend)
+    _apply_options(config, options, softmax_layer)
+    backend_options = _backend_options(board, options["io_type"])
+    with staged_directory(request.out_dir) as staged:
+        project = staged / PROJECT_DIR
+        testbench = _testbench_data(request, model, grid, staged)
+        backend_options |= testbench
+        graph, config = hls.exact_graph(model, config, project, backend, options["io_type"], **backend_options)
+        problems = hls.reuse_factor_problems(graph, backend, options["reuse_factor"])
+        if problems:
+            layer, valid = problems[0]
+            raise ConfigError(f"--reuse-factor: expected one of {valid} for layer {layer!r}, received {options['reuse_factor']}")
+        hls.write_project(graph)
+        for path in testbench.values():
+            Path(path).unlink()
+        records = hls.layer_records(graph)
+        n_in, n_out = hls.input_output_sizes(graph)
+        estimate = estimate_fpga(layers_from_hls_records(records, options), board, options["io_type"])
+        details = {
+            "project_dir": PROJECT_DIR,
+            "backend": backend,
+            "part": board.fpga.part,
+            "clock_mhz": board.fpga.clock_mhz,
+            **options,
+            "softmax_layer": softmax_layer,
+            "logits_layer": hls.softmax_input_layer(graph) or records[-1]["name"],
+            "input_grid": grid.to_dict(),
+            "n_in": n_in,
+            "n_out": n_out,
+            "output_shape": [int(d) for d in model.output_shape[1:]],
+            "layers": records,
+            "precisions": {r["name"]: {k: v for k, v in r.items() if k in ("result", "weight_type", "bias_type", "accum")}
+                           for r in records},
+            "estimate": estimate,
+            "hls_config": config,
+        }
+        write_manifest(staged, "hls", board.name, details, source=request.model_path)
+    log.info("hls: %s project for %s (%s, %s, reuse factor %d); estimate: %s", backend, board.name,
+             options["io_type"], options["strategy"], options["reuse_factor"], estimate["verdict"])
+    return read_artifact(request.out_dir)
+
+
+def _options(options: dict) -> dict:
+    io_type = options.get("io_type") or "io_parallel"
+    strategy = (options.get("strategy") or "latency").lower()
+    softmax = options.get("softmax") or "stable"
+    reuse = options.get("reuse_factor") or 1
+    if io_type not in IO_TYPES:
+        raise ConfigError(f"--io-type: expected one of {', '.join(IO_TYPES)}, received {io_type!r}")
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"--strategy: expected one of {', '.join(STRATEGIES)}, received {strategy!r}")
+    if softmax not in SOFTMAX_CHOICES:
+        raise ConfigError(f"--softmax: expected one of {', '.join(SOFTMAX_CHOICES)}, received {softmax!r}")
+    if not isinstance(reuse, int) or isinstance(reuse, bool) or reuse < 1:
+        raise ConfigError(f"--reuse-factor: expected a positive integer, received {reuse!r}")
+    return {"io_type": io_type, "strategy": strategy, "reuse_factor": reuse, "softmax": softmax}
+
+
+def _model_for_hardware(qmodel, softmax: str):
+    """The model hls4ml converts, and the name of its final softmax layer (None when there is none or it is dropped)."""
+    last = qmodel.layers[-1]
+    is_softmax = type(last).__name__ == "Activation" and last.activation.__name__ == "softmax"
+    if not is_softmax:
+        if getattr(getattr(last, "activation", None), "__name__", "") == "softmax":
+            raise UnsupportedError(f"layer {last.name!r}: expected the softmax as its own Activation layer, received it fused into {type(last).__name__}")
+        return qmodel, None
+    if softmax == "drop":
+        from edgeaccel.tfenv import tensorflow
+
+        tf = tensorflow()
+        return tf.keras.Model(qmodel.inputs, last.input, name=qmodel.name), None
+    return qmodel, last.name
+
+
+def _apply_options(config: dict, options: dict, softmax_layer: str | None) -> None:
+    from edgeaccel.convert import hls4ml_adapter as hls
+
+    strategy = options["strategy"].capitalize()
+    config["Model"]["ReuseFactor"] = options["reuse_factor"]
+    config["Model"]["Strategy"] = strategy
+    for entry in config["LayerName"].values():
+        entry["ReuseFactor"] = options["reuse_factor"]
+        entry["Strategy"] = strategy
+    if softmax_layer:
+        hls.configure_softmax(config, softmax_layer, options["softmax"])
+    hls.enable_trace(config)
+
+
+def _backend_options(board, io_type: str) -> dict:
+    options = {"part": board.fpga.part, "clock_period": round(1000.0 / board.fpga.clock_mhz, 3)}
+    if board.fpga.backend == "VivadoAccelerator":
+        options |= {"board": board.fpga.accelerator_board, "interface": "axi_stream", "driver": "python"}
+    return options
+
+
+def _testbench_data(request, model, grid, staged: Path) -> dict:
+    """Golden inputs and QKeras outputs for hls4ml's testbench (tb_data/), from the calibration data."""
+    from edgeaccel.data import read_npz
+
+    path = request.calib_path or Path(request.model_path).parent / "calib.npz"
+    if not Path(path).is_file():
+        if request.calib_path:
+            read_npz(path)
+        log.info("hls: no calibration data beside the model; the testbench will run on zeros")
+        return {}
+    x, _ = read_npz(path)
+    x = grid.quantize(x[:TESTBENCH_SAMPLES]).astype(np.float64)
+    y = np.asarray(model.predict(x.astype(np.float32), verbose=0), dtype=np.float64)
+    np.save(staged / "tb_input.npy", x)
+    np.save(staged / "tb_output.npy", y)
+    return {"input_data_tb": str(staged / "tb_input.npy"), "output_data_tb": str(staged / "tb_output.npy")}
+
+
+def remove_project(directory: Path) -> None:
+    shutil.rmtree(directory / PROJECT_DIR, ignore_errors=True)

@@ -1,0 +1,95 @@
+"""The csim backend: the hls4ml firmware's C simulation, bit-exact with QKeras, batched over all cores.
+
+The loop over samples runs in C++. Each worker thread calls its own copy of the compiled library
+(the copies have separate statics, see hls_templates/csim/edgeaccel_bridge.cpp), and ctypes
+releases the GIL during the call, so the threads run in parallel on every core.
+"""
+
+import ctypes
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from edgeaccel.artifact import read_artifact
+from edgeaccel.errors import ModelError
+from edgeaccel.quantize.grid import InputGrid
+from edgeaccel.sim.csim_build import csim_library
+
+_DOUBLES = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
+
+
+class CsimBackend:
+    name = "csim"
+
+    def __init__(self, artifact: Path, threads: int | None = None):
+        manifest = read_artifact(artifact)
+        if manifest.target != "hls":
+            raise ModelError(f"{artifact}: expected an hls artifact for the csim backend, received a {manifest.target} artifact")
+        details = manifest.details
+        self.project = artifact / details["project_dir"]
+        self.weights = self.project / "firmware" / "weights"
+        self.n_in, self.n_out = int(details["n_in"]), int(details["n_out"])
+        self.output_shape = tuple(details["output_shape"])
+        self.grid = InputGrid.from_dict(details["input_grid"])
+        self.layers = {record["name"]: record for record in details["layers"]}
+        self.logits_layer = details["logits_layer"]
+        self.library = csim_library(self.project, self.n_in, self.n_out)
+        self.threads = max(1, threads or os.cpu_count() or 1)
+        self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        flat = self._inputs(x)
+        out = np.empty((len(flat), self.n_out), dtype=np.float64)
+        self._parallel(flat, lambda lib, xs, lo, hi: lib.edgeaccel_predict(xs, out[lo:hi], hi - lo))
+        return out.reshape((len(flat),) + self.output_shape).astype(np.float32)
+
+    def layer_output(self, x: np.ndarray, layer: str) -> np.ndarray:
+        """The output of any hls4ml layer (all are traced), one row per sample, as float64."""
+        if layer not in self.layers:
+            raise ModelError(f"csim trace: expected one of the layers {sorted(self.layers)}, received {layer!r}")
+        size = int(self.layers[layer]["outputs"])
+        flat = self._inputs(x)
+        out = np.empty((len(flat), size), dtype=np.float64)
+
+        def run(lib, xs, lo, hi):
+            if lib.edgeaccel_trace(xs, hi - lo, layer.encode(), out[lo:hi], size) != 0:
+                raise ModelError(f"csim trace: layer {layer!r} is not traced in {self.project}")
+
+        self._parallel(flat, run)
+        return out
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        return self.layer_output(x, self.logits_layer)
+
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        samples = x.reshape(len(x), -1)
+        if samples.shape[1] != self.n_in:
+            raise ModelError(f"x: expected samples of {self.n_in} values (the model's input), received {samples.shape[1]}")
+        return np.ascontiguousarray(self.grid.quantize(samples), dtype=np.float64)
+
+    def _parallel(self, flat: np.ndarray, call) -> None:
+        bounds = np.linspace(0, len(flat), num=min(self.threads, max(len(flat), 1)) + 1, dtype=int)
+        jobs = [(lib, lo, hi) for lib, lo, hi in zip(self._copies, bounds[:-1], bounds[1:]) if hi > lo]
+        with ThreadPoolExecutor(max_workers=len(jobs) or 1) as pool:
+            list(pool.map(lambda job: call(job[0], flat[job[1]:job[2]], job[1], job[2]), jobs))
+
+
+def _load_copy(library: Path, weights: Path):
+    """A private copy of the library: its own statics, weights loaded from `weights` on first use."""
+    directory = tempfile.mkdtemp(prefix="edgeaccel-csim-")
+    try:
+        copy = Path(shutil.copy(library, Path(directory) / library.name))
+        lib = ctypes.CDLL(str(copy), mode=os.RTLD_LOCAL)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    lib.edgeaccel_set_weights_dir.argtypes = [ctypes.c_char_p]
+    lib.edgeaccel_predict.argtypes = [_DOUBLES, _DOUBLES, ctypes.c_long]
+    lib.edgeaccel_trace.argtypes = [_DOUBLES, ctypes.c_long, ctypes.c_char_p, _DOUBLES, ctypes.c_long]
+    lib.edgeaccel_trace.restype = ctypes.c_int
+    lib.edgeaccel_set_weights_dir(str(weights).encode())
+    lib._weights_path = str(weights).encode()
+    return lib
