@@ -69,20 +69,39 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert = verbs.add_parser("convert", parents=[common], help="export a model to a target")
     convert.add_argument("model", type=Path, metavar="MODEL.h5")
-    convert.add_argument("--target", required=True, help="tflite")
+    convert.add_argument("--target", required=True, help="tflite or hls")
     convert.add_argument("--board", help="board name (see `edgeaccel boards`)")
     convert.add_argument("--calib", type=Path, metavar="DATA.npz", help="calibration data for int8 (default: calib.npz beside the model)")
     convert.add_argument("--mode", default="int8", help="tflite: int8 (default), float16, dynamic or float32")
+    convert.add_argument("--io-type", default="io_parallel", help="hls: io_parallel (default) or io_stream")
+    convert.add_argument("--reuse-factor", type=_positive_int, default=1, help="hls: multiplications per multiplier (default 1)")
+    convert.add_argument("--strategy", default="latency", help="hls: latency (default) or resource")
+    convert.add_argument("--softmax", default="stable", help="hls: a final softmax as stable (default) or argmax, or drop it")
     convert.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     convert.set_defaults(handler=_convert)
 
     sim = verbs.add_parser("sim", parents=[common], help="run an artifact on a simulation backend")
     sim.add_argument("artifact", type=Path, metavar="ARTIFACT")
-    sim.add_argument("--backend", required=True, help="keras or tflite")
+    sim.add_argument("--backend", required=True, help="keras, tflite or csim")
     sim.add_argument("--data", type=Path, required=True, metavar="DATA.npz")
     sim.add_argument("--out", type=Path, metavar="PRED.npy", help="write the raw outputs here")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
     sim.set_defaults(handler=_sim)
+
+    estimate = verbs.add_parser("estimate", parents=[common], help="resources and latency against a board's budget")
+    estimate.add_argument("artifact", type=Path, metavar="ARTIFACT")
+    estimate.add_argument("--board", help="board name (default: the board the artifact was converted for)")
+    estimate.add_argument("--json", action="store_true", help="print as JSON")
+    estimate.set_defaults(handler=_estimate)
+
+    bitstream = verbs.add_parser("bitstream", parents=[common], help="run the vendor HLS/bitstream flow of an hls artifact")
+    bitstream.add_argument("artifact", type=Path, metavar="ARTIFACT")
+    bitstream.set_defaults(handler=_bitstream)
+
+    testbench = verbs.add_parser("testbench", parents=[common], help="build and run hls4ml's C++ testbench of an hls artifact")
+    testbench.add_argument("artifact", type=Path, metavar="ARTIFACT")
+    testbench.add_argument("--json", action="store_true", help="print the summary as JSON")
+    testbench.set_defaults(handler=_testbench)
 
     boards = verbs.add_parser("boards", parents=[common], help="list boards, or show one")
     boards.add_argument("name", nargs="?", metavar="NAME")
@@ -129,7 +148,9 @@ def _convert(args) -> int:
         from edgeaccel.boards import load_board
 
         load_board(args.board)
-    request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib, options={"mode": args.mode})
+    options = {"mode": args.mode, "io_type": args.io_type, "reuse_factor": args.reuse_factor,
+               "strategy": args.strategy, "softmax": args.softmax}
+    request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib, options=options)
     artifact = convert(request, args.target)
     log.info("wrote %s (%s)", artifact.directory, ", ".join(artifact.files))
     return 0
@@ -155,6 +176,44 @@ def _sim(args) -> int:
     elif not args.quiet:
         print(" ".join(f"{k}={v}" for k, v in summary.items()))
     return 0
+
+
+def _estimate(args) -> int:
+    from edgeaccel.estimate import estimate_artifact
+    from edgeaccel.estimate.fpga import render_fpga_estimate
+
+    estimate = estimate_artifact(args.artifact, args.board)
+    print(json.dumps(estimate, indent=2) if args.json else render_fpga_estimate(estimate))
+    return 0
+
+
+def _bitstream(args) -> int:
+    from edgeaccel.convert.vendor import build_bitstream
+
+    build_bitstream(args.artifact)
+    return 0
+
+
+def _testbench(args) -> int:
+    from edgeaccel.errors import ValidationMismatch
+    from edgeaccel.sim.testbench import run_testbench
+
+    result = run_testbench(args.artifact)
+    summary = result.summary()
+    print(json.dumps(summary) if args.json else " ".join(f"{k}={v}" for k, v in summary.items()))
+    if result.argmax_agreement < 0.999:
+        raise ValidationMismatch(f"testbench: expected argmax agreement with QKeras >= 0.999, received {result.argmax_agreement:.4f}")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value}")
+    return value
 
 
 def _boards(args) -> int:

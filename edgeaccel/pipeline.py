@@ -18,6 +18,7 @@ from edgeaccel.staging import staged_directory
 
 log = logging.getLogger(__name__)
 
+TARGET_BACKENDS = {"tflite": "tflite", "hls": "csim"}
 CALIBRATION_FILE = "calib.npz"
 TEST_FILE = "test.npz"
 MODEL_FILE = "model.h5"
@@ -111,8 +112,9 @@ def _export_targets(project: Project, directory: Path) -> dict:
     for target, spec in project.targets:
         if spec is None:
             continue
-        request = ConvertRequest(directory / MODEL_FILE, directory / target, calib_path=directory / CALIBRATION_FILE,
-                                 options=spec.model_dump())
+        options = spec.model_dump()
+        request = ConvertRequest(directory / MODEL_FILE, directory / target, board=options.pop("board", None),
+                                 calib_path=directory / CALIBRATION_FILE, options=options)
         artifacts[target] = convert(request, target)
     return artifacts
 
@@ -127,11 +129,20 @@ def _measure(project: Project, directory: Path, training: dict, targets: dict) -
     outputs = {"qkeras": reference}
     if training["float_training"] is not None or not project.model.builtin:
         outputs["float"] = np.asarray(load_model(directory / FLOAT_MODEL_FILE).predict(x, verbose=0))
-    for target in targets:
-        outputs[target] = open_backend(target, directory / target).predict(x)
     qmodel = load_model(directory / MODEL_FILE)
+    fidelity, estimates = {}, {}
+    for target, artifact in targets.items():
+        backend = open_backend(TARGET_BACKENDS[target], directory / target)
+        outputs[backend.name] = backend.predict(x)
+        if backend.name == "csim":
+            from edgeaccel.sim.fidelity import csim_fidelity
+
+            fidelity["csim"] = csim_fidelity(backend, qmodel, x)
+            estimates[target] = artifact.details["estimate"]
     return training | {
         "backends": {name: compare(out, reference, y) for name, out in outputs.items()},
+        "fidelity": fidelity,
+        "estimates": estimates,
         "sizes": sizes(directory, qmodel, targets),
     }
 

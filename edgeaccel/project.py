@@ -84,8 +84,17 @@ class TfliteTargetSpec(Strict):
     calibration_samples: PositiveInt = 300
 
 
+class HlsTargetSpec(Strict):
+    board: str = "pynq-z2"
+    io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
+    reuse_factor: PositiveInt = 1
+    strategy: Literal["latency", "resource"] = "latency"
+    softmax: Literal["stable", "argmax", "drop"] = "stable"
+
+
 class TargetsSpec(Strict):
     tflite: TfliteTargetSpec | None = TfliteTargetSpec()
+    hls: HlsTargetSpec | None = None
 
 
 class Project(Strict):

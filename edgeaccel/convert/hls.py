@@ -23,6 +23,7 @@ IO_TYPES = ("io_parallel", "io_stream")
 STRATEGIES = ("latency", "resource")
 SOFTMAX_CHOICES = ("stable", "argmax", "drop")
 TESTBENCH_SAMPLES = 200
+TESTBENCH_MAKEFILE = Path(__file__).resolve().parents[2] / "hls_templates" / "testbench" / "edgeaccel_testbench.mk"
 
 
 def convert_hls(request) -> Artifact:
@@ -58,6 +59,7 @@ def convert_hls(request) -> Artifact:
             layer, valid = problems[0]
             raise ConfigError(f"--reuse-factor: expected one of {valid} for layer {layer!r}, received {options['reuse_factor']}")
         hls.write_project(graph)
+        shutil.copy(TESTBENCH_MAKEFILE, project / TESTBENCH_MAKEFILE.name)
         for path in testbench.values():
             Path(path).unlink()
         records = hls.layer_records(graph)
@@ -156,7 +158,3 @@ def _testbench_data(request, model, grid, staged: Path) -> dict:
     np.save(staged / "tb_input.npy", x)
     np.save(staged / "tb_output.npy", y)
     return {"input_data_tb": str(staged / "tb_input.npy"), "output_data_tb": str(staged / "tb_output.npy")}
-
-
-def remove_project(directory: Path) -> None:
-    shutil.rmtree(directory / PROJECT_DIR, ignore_errors=True)

@@ -185,3 +185,19 @@ def layers_from_hls_records(records: list[dict], options: dict) -> list[dict]:
 def _bits(type_text: str) -> int:
     inside = type_text[type_text.index("<") + 1:type_text.index(">")]
     return int(inside.split(",")[0])
+
+
+def render_fpga_estimate(estimate: dict) -> str:
+    """The estimate as an aligned text table: per layer, then totals against the board's budget."""
+    lines = [f"{estimate['board']} ({estimate['part']}, {estimate['clock_mhz']:g} MHz, {estimate['io_type']})", "",
+             f"{'layer':<18} {'kind':<9} {'mults':>9} {'DSP':>6} {'LUT':>9} {'FF':>9} {'BRAM18':>7} {'cycles':>8}"]
+    for layer in estimate["layers"]:
+        lines.append(f"{layer['name']:<18} {layer['kind']:<9} {layer['multiplications']:>9} {layer['dsp']:>6} "
+                     f"{layer['lut']:>9} {layer['ff']:>9} {layer['bram18']:>7} {layer['latency_cycles']:>8}")
+    lines += ["", f"{'resource':<9} {'used':>9} {'available':>10} {'percent':>8}"]
+    for name, usage in estimate["resources"].items():
+        flag = "  <-- over budget" if name in estimate["over_budget"] else ""
+        lines.append(f"{name.upper():<9} {usage['used']:>9} {usage['available']:>10} {usage['percent']:>7}%{flag}")
+    lines += ["", f"latency {estimate['latency_cycles']} cycles ({estimate['latency_us']} us), II {estimate['ii_cycles']} "
+                  f"cycles ({estimate['throughput_per_s']:g} inferences/s)", f"verdict: {estimate['verdict']}"]
+    return "\n".join(lines)

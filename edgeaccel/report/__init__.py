@@ -13,7 +13,8 @@ _TEMPLATES = jinja2.Environment(
     keep_trailing_newline=True,
 )
 
-BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite (LiteRT)"}
+BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite (LiteRT)",
+                  "csim": "HLS csim (hls4ml, g++)"}
 
 
 def write_report(directory: Path | str) -> Path:
