@@ -8,6 +8,9 @@ import pytest
 
 import edgeaccel  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
 
+# The csim library cache of this test session (CLI subprocesses inherit it), not the user's.
+os.environ["EDGEACCEL_CACHE"] = os.environ.get("EDGEACCEL_TEST_CACHE") or __import__("tempfile").mkdtemp(prefix="edgeaccel-test-cache-")
+
 REPO = Path(__file__).resolve().parent.parent
 EDGEACCEL = [sys.executable, "-m", "edgeaccel.cli"]
 

@@ -45,6 +45,7 @@ def convert_hls(request) -> Artifact:
             f"received first layer {type(qmodel.layers[1]).__name__}; without it csim cannot match QKeras"
         )
     model, softmax_layer = _model_for_hardware(qmodel, options["softmax"])
+    hls.check_supported(model)
     backend = board.fpga.backend
     config = hls.config_from_qkeras(model, backend)
     _apply_options(config, options, softmax_layer)
@@ -87,6 +88,28 @@ def convert_hls(request) -> Artifact:
     log.info("hls: %s project for %s (%s, %s, reuse factor %d); estimate: %s", backend, board.name,
              options["io_type"], options["strategy"], options["reuse_factor"], estimate["verdict"])
     return read_artifact(request.out_dir)
+
+
+def write_weights(artifact: Artifact, qmodel, directory: Path) -> Path:
+    """Write the firmware weights of `qmodel` for the artifact's design into `directory`; return the
+    weights folder. Refuses a model whose architecture or precisions differ from the artifact's."""
+    from edgeaccel.boards import load_board
+    from edgeaccel.convert import hls4ml_adapter as hls
+
+    details = artifact.details
+    model, _ = _model_for_hardware(qmodel, details["softmax"])
+    board = load_board(artifact.board)
+    graph = hls.convert_keras2(model, details["hls_config"], directory, details["backend"], details["io_type"],
+                               **_backend_options(board, details["io_type"]))
+    fields = ("name", "class", "result", "weight_type", "bias_type", "accum", "shape")
+    built = [{k: r.get(k) for k in fields} for r in details["layers"]]
+    given = [{k: r.get(k) for k in fields} for r in hls.layer_records(graph)]
+    if built != given:
+        first = next((b, g) for b, g in zip(built + [None] * len(given), given + [None] * len(built)) if b != g)
+        raise UnsupportedError(f"weights-only reload: expected the architecture and precisions of {artifact.directory} "
+                               f"(e.g. {first[0]}), received {first[1]}; convert the model again instead")
+    hls.write_weights_only(graph)
+    return directory / "firmware" / "weights"
 
 
 def _options(options: dict) -> dict:

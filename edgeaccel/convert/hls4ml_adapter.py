@@ -70,6 +70,16 @@ def _unsigned_quantizers_stay_unsigned(qmodel, config: dict) -> None:
                 entry["Precision"][key] = f"ufixed<{int(quantizer.bits)},{int(quantizer.integer)},{rounding}>"
 
 
+def check_supported(qmodel) -> None:
+    """Refuse, by name and class, the first layer hls4ml 1.3's Keras-2 parser has no handler for."""
+    hls4ml = _hls4ml()
+    supported = set(hls4ml.converters.get_supported_keras_layers())
+    for layer in qmodel.layers:
+        kind = type(layer).__name__
+        if kind not in supported:
+            raise UnsupportedError(f"layer {layer.name!r}: expected a layer hls4ml 1.3 supports, received {kind}")
+
+
 def convert_keras2(qmodel, hls_config: dict, output_dir: Path, backend: str, io_type: str, **backend_options):
     """`hls4ml.converters.convert_from_keras_model` without its Keras-3 switch: always the Keras-2 parser."""
     hls4ml = _hls4ml()
@@ -311,6 +321,7 @@ def reuse_factor_problems(graph, backend: str, requested: int) -> list[tuple[str
 
 
 def write_weights_only(graph) -> None:
-    """Rewrite firmware/weights/ (the .txt files csim loads at run time), nothing else."""
+    """Write firmware/weights/ (the .txt files csim loads at run time) under the graph's output folder, nothing else."""
+    (Path(graph.config.get_output_dir()) / "firmware" / "weights").mkdir(parents=True, exist_ok=True)
     with quiet_native_stderr():
         graph.config.backend.writer.write_weights(graph)

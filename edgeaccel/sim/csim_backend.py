@@ -9,6 +9,7 @@ import ctypes
 import os
 import shutil
 import tempfile
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class CsimBackend:
         if manifest.target != "hls":
             raise ModelError(f"{artifact}: expected an hls artifact for the csim backend, received a {manifest.target} artifact")
         details = manifest.details
+        self.artifact = manifest
         self.project = artifact / details["project_dir"]
         self.weights = self.project / "firmware" / "weights"
         self.n_in, self.n_out = int(details["n_in"]), int(details["n_out"])
@@ -39,6 +41,16 @@ class CsimBackend:
         self.logits_layer = details["logits_layer"]
         self.library = csim_library(self.project, self.n_in, self.n_out)
         self.threads = max(1, threads or os.cpu_count() or 1)
+        self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
+
+    def use_weights(self, qmodel) -> None:
+        """Simulate `qmodel`, a retrain of the same architecture and precisions, without recompiling:
+        its weights are written to a private folder and fresh copies of the library load them."""
+        from edgeaccel.convert.hls import write_weights
+
+        directory = Path(tempfile.mkdtemp(prefix="edgeaccel-weights-"))
+        weakref.finalize(self, shutil.rmtree, directory, True)
+        self.weights = write_weights(self.artifact, qmodel, directory)
         self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -91,5 +103,4 @@ def _load_copy(library: Path, weights: Path):
     lib.edgeaccel_trace.argtypes = [_DOUBLES, ctypes.c_long, ctypes.c_char_p, _DOUBLES, ctypes.c_long]
     lib.edgeaccel_trace.restype = ctypes.c_int
     lib.edgeaccel_set_weights_dir(str(weights).encode())
-    lib._weights_path = str(weights).encode()
     return lib
