@@ -23,7 +23,9 @@ IO_TYPES = ("io_parallel", "io_stream")
 STRATEGIES = ("latency", "resource")
 SOFTMAX_CHOICES = ("stable", "argmax", "drop")
 TESTBENCH_SAMPLES = 200
-TESTBENCH_MAKEFILE = Path(__file__).resolve().parents[2] / "hls_templates" / "testbench" / "edgeaccel_testbench.mk"
+TEMPLATES = Path(__file__).resolve().parents[2] / "hls_templates"
+TESTBENCH_MAKEFILE = TEMPLATES / "testbench" / "edgeaccel_testbench.mk"
+PYNQ_DRIVER = TEMPLATES / "pynq" / "edgeaccel_overlay.py"
 
 
 def convert_hls(request) -> Artifact:
@@ -61,6 +63,8 @@ def convert_hls(request) -> Artifact:
             raise ConfigError(f"--reuse-factor: expected one of {valid} for layer {layer!r}, received {options['reuse_factor']}")
         hls.write_project(graph)
         shutil.copy(TESTBENCH_MAKEFILE, project / TESTBENCH_MAKEFILE.name)
+        if backend == "VivadoAccelerator":
+            shutil.copy(PYNQ_DRIVER, staged / PYNQ_DRIVER.name)
         for path in testbench.values():
             Path(path).unlink()
         records = hls.layer_records(graph)

@@ -135,3 +135,15 @@ def test_weights_of_a_retrain_load_without_recompiling(tmp_path):
         QDense(5, name="logits", kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1))(x)))
     with pytest.raises(UnsupportedError, match="weights-only reload: expected the architecture and precisions"):
         csim.use_weights(other)
+
+
+def test_accelerator_artifacts_carry_the_pynq_driver(tmp_path):
+    import ast
+
+    artifact = _convert(tmp_path, randomized(BUILDERS["mlp"]()))
+    driver = artifact.directory / "edgeaccel_overlay.py"
+    tree = ast.parse(driver.read_text())
+    imports = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+               for alias in node.names} | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "edgeaccel" not in " ".join(filter(None, imports)), "the board-side driver must not need edgeaccel"
+    assert "edgeaccel_overlay.py" in artifact.files

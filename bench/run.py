@@ -1,0 +1,52 @@
+"""`make bench`: run every benchmark side by side in one process and write BENCHMARKS.md.
+
+    python -m bench.run            # full sizes (minutes)
+    python -m bench.run --quick    # tiny sizes: the smoke test that keeps the harness from rotting
+"""
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+from bench import csim, report
+
+FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256), "scaling_samples": 5000}
+QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    warnings.filterwarnings("ignore")
+    sizes = QUICK if args.quick else FULL
+    workdir = Path(tempfile.mkdtemp(prefix="edgeaccel-bench-"))
+    saved_cache = os.environ.get("EDGEACCEL_CACHE")
+    try:
+        rows = []
+        for model_fn, samples in ((csim.jet_mlp, sizes["samples"]), (csim.digits_cnn, sizes["cnn_samples"])):
+            print(f"bench: csim {model_fn.__name__}", file=sys.stderr)
+            rows.append(csim.compare_csim(model_fn, samples, sizes["resim_samples"], sizes["repeats"], workdir / model_fn.__name__))
+        print("bench: csim scaling", file=sys.stderr)
+        scaling = csim.scaling(sizes["widths"], sizes["scaling_samples"], sizes["repeats"], workdir / "scaling")
+        report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling)], args.quick)
+    finally:
+        if saved_cache is None:
+            os.environ.pop("EDGEACCEL_CACHE", None)
+        else:
+            os.environ["EDGEACCEL_CACHE"] = saved_cache
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"bench: wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

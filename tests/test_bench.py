@@ -1,0 +1,13 @@
+"""The benchmark harness runs on tiny sizes, so that `make bench` does not rot. No timing is asserted."""
+
+from bench.run import main
+
+
+def test_bench_quick_writes_its_tables(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    assert main(["--quick", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "## csim: hls4ml 1.3 `compile()` + `predict()` against edgeaccel" in text
+    assert "| jet_mlp |" in text and "| digits_cnn |" in text
+    assert "1.0000 / 1.0000" in text, "both csim builds must be bit-exact against QKeras"
+    assert "machine:" in text and "hls4ml 1.3.0" in text
