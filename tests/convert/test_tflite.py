@@ -14,6 +14,9 @@ from edgeaccel.sim import open_backend
 def wide_model(tmp_path_factory, grid_inputs):
     """An untrained 8-bit MLP of about 120k parameters, with calibration data beside it."""
     directory = tmp_path_factory.mktemp("wide")
+    from edgeaccel.tfenv import tensorflow
+
+    tensorflow().keras.utils.set_random_seed(0)
     float_model = build_float_model(ModelSpec(builtin="mlp", hidden=[256, 256, 128]), (8, 8, 1), 10)
     qmodel = quantize_model(float_model, QuantSpec(), input_signed=False)
     rng = np.random.default_rng(0)
@@ -41,11 +44,17 @@ def test_int8_holds_a_quarter_of_the_float_weight_bytes(wide_model):
 
 
 @pytest.mark.parametrize("mode,agreement", [("int8", 0.98), ("float16", 0.99), ("dynamic", 0.98), ("float32", 0.99)])
-def test_every_mode_runs_on_litert_and_agrees_with_qkeras(wide_model, grid_inputs, mode, agreement):
-    artifact = _convert(wide_model, mode)
+def test_every_mode_runs_on_litert_and_agrees_with_qkeras(digits_build, tmp_path, mode, agreement):
+    import shutil
+
+    from edgeaccel.data import read_npz
+
+    shutil.copy(digits_build / "model.h5", tmp_path / "model.h5")
+    shutil.copy(digits_build / "calib.npz", tmp_path / "calib.npz")
+    artifact = _convert(tmp_path, mode)
     assert artifact.details["mode"] == mode
-    x = grid_inputs[300:800]
-    reference = open_backend("keras", wide_model / "model.h5").predict(x)
+    x, _ = read_npz(digits_build / "test.npz")
+    reference = open_backend("keras", digits_build / "model.h5").predict(x)
     outputs = open_backend("tflite", artifact.directory).predict(x)
     assert outputs.shape == reference.shape
     assert np.mean(outputs.argmax(1) == reference.argmax(1)) >= agreement
