@@ -18,7 +18,7 @@ from edgeaccel.staging import staged_directory
 
 log = logging.getLogger(__name__)
 
-TARGET_BACKENDS = {"tflite": "tflite", "hls": "csim"}
+TARGET_BACKENDS = {"tflite": "tflite", "tflm": "tflm", "edgetpu": "tflite", "hls": "csim"}
 CALIBRATION_FILE = "calib.npz"
 TEST_FILE = "test.npz"
 MODEL_FILE = "model.h5"
@@ -81,8 +81,15 @@ def _train(project: Project, directory: Path, progress: bool) -> dict:
     float_training = None
     if project.training.float_baseline and project.model.builtin:
         float_training = train(float_model, split.x_train, split.y_train, project.training, project.data.seed, "float", progress)
-    qmodel = quantize_model(float_model, project.quantization, input_signed=bool(split.x_train.min() < 0))
+    input_signed = bool(split.x_train.min() < 0)
+    qmodel = quantize_model(float_model, project.quantization, input_signed=input_signed)
     qat = train(qmodel, split.x_train, split.y_train, project.training, project.data.seed, "QAT", progress)
+    sweep = []
+    if project.quantization.sweep_bits:
+        from edgeaccel.quantize.sweep import bit_sweep
+
+        sweep = bit_sweep(float_model, project.quantization, project.quantization.sweep_bits, split.x_train, split.y_train,
+                          split.x_test, split.y_test, project.training, project.data.seed, input_signed, progress)
 
     save_model(qmodel, directory / MODEL_FILE)
     save_model(float_model, directory / FLOAT_MODEL_FILE)
@@ -95,6 +102,7 @@ def _train(project: Project, directory: Path, progress: bool) -> dict:
                  "classes": split.classes, "input_shape": list(split.x_train.shape[1:]), "scale": split.scale},
         "float_training": None if float_training is None else {"epochs": float_training.epochs_run, "best_epoch": float_training.best_epoch},
         "qat_training": {"epochs": qat.epochs_run, "best_epoch": qat.best_epoch},
+        "bit_sweep": sweep,
         "quantization": project.quantization.model_dump(),
     }
 
@@ -130,21 +138,40 @@ def _measure(project: Project, directory: Path, training: dict, targets: dict) -
     if training["float_training"] is not None or not project.model.builtin:
         outputs["float"] = np.asarray(load_model(directory / FLOAT_MODEL_FILE).predict(x, verbose=0))
     qmodel = load_model(directory / MODEL_FILE)
-    fidelity, estimates = {}, {}
+    fidelity, estimates, mcu_estimates, edgetpu = {}, {}, {}, {}
     for target, artifact in targets.items():
         backend = open_backend(TARGET_BACKENDS[target], directory / target)
-        outputs[backend.name] = backend.predict(x)
+        name = target if target == "edgetpu" else backend.name
+        outputs[name] = backend.predict(x)
         if backend.name == "csim":
             from edgeaccel.sim.fidelity import csim_fidelity
 
             fidelity["csim"] = csim_fidelity(backend, qmodel, x)
             estimates[target] = artifact.details["estimate"]
+        if target == "tflm":
+            from edgeaccel.sim.fidelity import agreement
+
+            litert = open_backend("tflite", directory / target).predict(x)
+            fidelity["tflm"] = agreement(outputs[name], litert, "tflite backend (LiteRT int8) on the same model.tflite")
+            mcu_estimates[target] = artifact.details["estimate"]
+        if target == "edgetpu":
+            edgetpu = artifact.details["mapping"]["summary"] | {"compiler": artifact.details["compiler"]["available"]}
+    backends = {name: compare(out, reference, y) for name, out in outputs.items()}
     return training | {
-        "backends": {name: compare(out, reference, y) for name, out in outputs.items()},
+        "backends": backends,
+        "bit_sweep": _with_main_model(training["bit_sweep"], project.quantization.weight_bits, backends["qkeras"]["accuracy"]),
         "fidelity": fidelity,
         "estimates": estimates,
+        "mcu_estimates": mcu_estimates,
+        "edgetpu": edgetpu,
         "sizes": sizes(directory, qmodel, targets),
     }
+
+
+def _with_main_model(sweep: list[dict], bits: int, accuracy: float) -> list[dict]:
+    if not sweep or any(row["bits"] == bits for row in sweep):
+        return sweep
+    return sorted(sweep + [{"bits": bits, "accuracy": accuracy}], key=lambda row: -row["bits"])
 
 
 def compare(outputs: np.ndarray, reference: np.ndarray, labels: np.ndarray) -> dict:

@@ -56,6 +56,7 @@ class QuantSpec(Strict):
     input_bits: Bits = 8
     input_integer: IntegerBits = 0
     overrides: dict[str, LayerQuantSpec] = {}
+    sweep_bits: list[Bits] = Field([], description="also QAT-train at these widths, for the accuracy-versus-bits plot")
 
     def for_layer(self, name: str) -> "QuantSpec":
         """The spec with the override for layer `name` applied."""
@@ -92,8 +93,20 @@ class HlsTargetSpec(Strict):
     softmax: Literal["stable", "argmax", "drop"] = "stable"
 
 
+class TflmTargetSpec(Strict):
+    board: str = "nano33ble"
+    calibration_samples: PositiveInt = 300
+
+
+class EdgeTpuTargetSpec(Strict):
+    board: str | None = None
+    calibration_samples: PositiveInt = 300
+
+
 class TargetsSpec(Strict):
     tflite: TfliteTargetSpec | None = TfliteTargetSpec()
+    tflm: TflmTargetSpec | None = None
+    edgetpu: EdgeTpuTargetSpec | None = None
     hls: HlsTargetSpec | None = None
 
 

@@ -5,6 +5,7 @@ so that every backend (TFLite, TFLM, csim) can be fed exactly the values QKeras 
 """
 
 import json
+import warnings
 
 from edgeaccel.errors import ModelError, UnsupportedError
 from edgeaccel.project import QuantSpec
@@ -65,7 +66,9 @@ def quantize_model(float_model, quant: QuantSpec, input_signed: bool):
     if unknown:
         names = ", ".join(layer.name for layer in with_input.layers)
         raise ModelError(f"quantization.overrides: expected layer names of the model ({names}), received {sorted(unknown)}")
-    return model_quantize(_QuantizableView(with_input), config, quant.activation_bits, transfer_weights=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The initializer .* is unseeded")
+        return model_quantize(_QuantizableView(with_input), config, quant.activation_bits, transfer_weights=True)
 
 
 class _QuantizableView:

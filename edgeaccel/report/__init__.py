@@ -1,34 +1,102 @@
-"""Reports for a build directory, rendered from its metrics.json with Jinja2 templates."""
+"""Reports for a build directory: report.md (figures beside it in report_files/) and report.html
+(self-contained: the same report with the figures embedded, converted by the `markdown` library
+and placed in an HTML page template), both rendered from its metrics.json with Jinja2."""
 
+import base64
 import json
+import logging
 from pathlib import Path
 
 import jinja2
+import markdown
 
 from edgeaccel.errors import DataError
+
+log = logging.getLogger(__name__)
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("edgeaccel.report", "templates"),
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
+    autoescape=jinja2.select_autoescape(["html"]),
 )
 
-BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite (LiteRT)",
-                  "csim": "HLS csim (hls4ml, g++)"}
+BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite int8 (LiteRT)",
+                  "tflm": "TFLite Micro (host interpreter)", "csim": "HLS csim (hls4ml, g++)"}
+FIGURES_DIR = "report_files"
 
 
 def write_report(directory: Path | str) -> Path:
+    """Write report.html and report.md for a build directory; return the path of report.html."""
     directory = Path(directory)
-    metrics_path = directory / "metrics.json"
-    if not metrics_path.is_file():
+    metrics = _read_metrics(directory)
+    figures, notes = _figures(directory, metrics)
+    context = {"m": metrics, "titles": BACKEND_TITLES, "layers": _layer_table(directory),
+               "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
+    figures_dir = directory / FIGURES_DIR
+    figures_dir.mkdir(exist_ok=True)
+    for name, data in figures.items():
+        (figures_dir / f"{name}.png").write_bytes(data)
+    report = _TEMPLATES.get_template("report.md.j2")
+    _write(directory / "report.md", report.render(**context))
+    embedded = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in figures.items()}
+    body = markdown.markdown(report.render(**(context | {"figures": embedded})), extensions=["tables", "toc"])
+    _write(directory / "report.html", _TEMPLATES.get_template("report.html.j2").render(title=metrics["project"], body=body))
+    return directory / "report.html"
+
+
+def _read_metrics(directory: Path) -> dict:
+    path = directory / "metrics.json"
+    if not path.is_file():
         raise DataError(f"{directory}: expected a build directory with metrics.json, received none")
     try:
-        metrics = json.loads(metrics_path.read_text())
+        return json.loads(path.read_text())
     except json.JSONDecodeError as e:
-        raise DataError(f"{metrics_path}: expected JSON, received a malformed file ({e})") from e
-    text = _TEMPLATES.get_template("report.md.j2").render(m=metrics, titles=BACKEND_TITLES)
-    path = directory / "report.md"
-    tmp = path.with_name("report.md.partial")
+        raise DataError(f"{path}: expected JSON, received a malformed file ({e})") from e
+
+
+def _figures(directory: Path, metrics: dict) -> tuple[dict, list[dict]]:
+    """The PNG figures by name, and the distribution figures' numbers (clipping, unused bits) per layer."""
+    from edgeaccel.report import plots
+
+    figures = {"accuracy": plots.accuracy_bars(metrics["backends"], BACKEND_TITLES)}
+    for target, estimate in metrics.get("estimates", {}).items():
+        if "resources" in estimate:
+            figures[f"resources_{target}"] = plots.resource_bars(estimate["resources"], f"{target}: {estimate.get('board', '')}")
+    if metrics.get("bit_sweep"):
+        baseline = metrics["backends"].get("float", {}).get("accuracy")
+        figures["accuracy_vs_bits"] = plots.accuracy_vs_bits(metrics["bit_sweep"], baseline)
+    notes = []
+    if (directory / "model.h5").is_file() and (directory / "test.npz").is_file():
+        from edgeaccel.data import read_npz
+        from edgeaccel.models.files import load_model
+        from edgeaccel.report.distributions import activation_distributions, weight_distributions
+
+        qmodel = load_model(directory / "model.h5")
+        x, _ = read_npz(directory / "test.npz")
+        for kind, rows in (("weights", weight_distributions(qmodel)), ("activations", activation_distributions(qmodel, x))):
+            if rows:
+                figures[f"{kind}_distribution"] = plots.distributions(rows, f"{kind.capitalize()} per layer against the quantizer")
+                notes += [{k: v for k, v in row.items() if k != "values"} for row in rows]
+    return figures, notes
+
+
+def _layer_table(directory: Path) -> list[dict]:
+    if not (directory / "model.h5").is_file():
+        return []
+    from edgeaccel.models.files import load_model
+    from edgeaccel.report.distributions import layer_precisions
+
+    rows = layer_precisions(load_model(directory / "model.h5"))
+    hls_manifest = directory / "hls" / "artifact.json"
+    if hls_manifest.is_file():
+        precisions = json.loads(hls_manifest.read_text())["hls"]["precisions"]
+        for row in rows:
+            row["hls"] = precisions.get(row["name"], {})
+    return rows
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".partial")
     tmp.write_text(text)
     tmp.replace(path)
-    return path
