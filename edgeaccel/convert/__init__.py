@@ -31,8 +31,22 @@ def _hls(request: ConvertRequest) -> Artifact:
     return convert_hls(request)
 
 
+def _tflm(request: ConvertRequest) -> Artifact:
+    from edgeaccel.convert.tflm import convert_tflm
+
+    return convert_tflm(request)
+
+
+def _edgetpu(request: ConvertRequest) -> Artifact:
+    from edgeaccel.convert.edgetpu import convert_edgetpu
+
+    return convert_edgetpu(request)
+
+
 TARGETS: dict[str, Callable[[ConvertRequest], Artifact]] = {
     "tflite": _tflite,
+    "tflm": _tflm,
+    "edgetpu": _edgetpu,
     "hls": _hls,
 }
 

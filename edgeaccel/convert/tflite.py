@@ -6,6 +6,7 @@ quantized weights, so no float quantizer ops reach the graph.
 
 import logging
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ import numpy as np
 from edgeaccel.artifact import Artifact, write_manifest
 from edgeaccel.convert.tflite_info import describe_tflite
 from edgeaccel.errors import ConfigError, DataError
+from edgeaccel.quantize.grid import InputGrid
+from edgeaccel.progress import progress_bar
 from edgeaccel.staging import staged_directory
 from edgeaccel.tfenv import quiet_native_stderr, tensorflow
 
@@ -24,8 +27,7 @@ CALIBRATION_LIMIT = 300
 
 
 def convert_tflite(request) -> Artifact:
-    from edgeaccel.data import check_against_input, read_npz
-    from edgeaccel.models.files import input_shape, load_model
+    from edgeaccel.models.files import load_model
     from edgeaccel.quantize.export import plain_keras_model
     from edgeaccel.quantize.grid import input_grid
 
@@ -34,13 +36,7 @@ def convert_tflite(request) -> Artifact:
         raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, received {mode!r}")
     qmodel = load_model(request.model_path)
     grid = input_grid(qmodel)
-    calibration = None
-    if mode == "int8":
-        calib_path = request.calib_path or _default_calibration(request.model_path)
-        x, _ = read_npz(calib_path)
-        check_against_input(x, input_shape(qmodel), f"{calib_path}: x")
-        limit = int(request.options.get("calibration_samples", CALIBRATION_LIMIT))
-        calibration = x[:limit] if grid is None else grid.quantize(x[:limit])
+    calibration = calibration_data(request, qmodel, grid) if mode == "int8" else None
     plain = plain_keras_model(qmodel)
     flatbuffer = to_tflite(plain, mode, calibration)
     reference = to_tflite(plain, "float32", None) if mode != "float32" else flatbuffer
@@ -60,6 +56,49 @@ def convert_tflite(request) -> Artifact:
     return read_artifact(request.out_dir)
 
 
+@dataclass(frozen=True)
+class Int8Export:
+    """A full-integer int8 flatbuffer (int8 input and output) and what a backend needs to feed it."""
+
+    flatbuffer: bytes
+    grid: InputGrid | None
+    calibration_samples: int
+
+
+def export_int8(request, batch_size: int | None = None) -> Int8Export:
+    """The int8 flatbuffer of `request.model_path`; `batch_size` fixes the batch dimension (static shapes)."""
+    from edgeaccel.models.files import load_model
+    from edgeaccel.quantize.export import plain_keras_model
+    from edgeaccel.quantize.grid import input_grid
+
+    qmodel = load_model(request.model_path)
+    grid = input_grid(qmodel)
+    calibration = calibration_data(request, qmodel, grid)
+    plain = plain_keras_model(qmodel)
+    if batch_size is not None:
+        plain = with_static_batch(plain, batch_size)
+    return Int8Export(to_tflite(plain, "int8", calibration), grid, len(calibration))
+
+
+def with_static_batch(plain_model, batch_size: int):
+    """The same model with a fixed batch dimension, so every tensor of the flatbuffer has a static shape."""
+    tf = tensorflow()
+    inputs = tf.keras.Input(batch_size=batch_size, shape=plain_model.input_shape[1:], name=plain_model.input_names[0])
+    return tf.keras.Model(inputs, plain_model(inputs), name=plain_model.name)
+
+
+def calibration_data(request, qmodel, grid) -> np.ndarray:
+    """Calibration samples for int8 (`--calib`, or calib.npz beside the model), snapped to the input grid."""
+    from edgeaccel.data import check_against_input, read_npz
+    from edgeaccel.models.files import input_shape
+
+    calib_path = request.calib_path or _default_calibration(request.model_path)
+    x, _ = read_npz(calib_path)
+    check_against_input(x, input_shape(qmodel), f"{calib_path}: x")
+    limit = int(request.options.get("calibration_samples", CALIBRATION_LIMIT))
+    return x[:limit] if grid is None else grid.quantize(x[:limit])
+
+
 def to_tflite(plain_model, mode: str, calibration: np.ndarray | None) -> bytes:
     tf = tensorflow()
     converter = tf.lite.TFLiteConverter.from_keras_model(plain_model)
@@ -71,8 +110,10 @@ def to_tflite(plain_model, mode: str, calibration: np.ndarray | None) -> bytes:
         samples = calibration.astype(np.float32)
 
         def representative_dataset():
-            for sample in samples:
-                yield [sample[np.newaxis]]
+            with progress_bar(len(samples), "calibration", unit="sample") as bar:
+                for sample in samples:
+                    yield [sample[np.newaxis]]
+                    bar.update(1)
 
         converter.representative_dataset = representative_dataset
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]

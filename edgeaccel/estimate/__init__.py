@@ -20,4 +20,37 @@ def estimate_artifact(directory: Path | str, board_name: str | None = None) -> d
 
         details = artifact.details
         return estimate_fpga(layers_from_hls_records(details["layers"], details), board, details["io_type"])
-    raise ConfigError(f"{directory}: expected an hls artifact to estimate, received a {artifact.target} artifact")
+    if artifact.target == "tflm":
+        from edgeaccel.estimate.mcu import estimate_mcu
+
+        return estimate_mcu(artifact.details, board)
+    if artifact.target == "edgetpu" or (artifact.target == "tflite" and board.kind == "edgetpu"):
+        return _edgetpu_estimate(artifact, board)
+    raise ConfigError(f"{directory}: expected an hls, tflm or edgetpu artifact to estimate, received a {artifact.target} artifact")
+
+
+def _edgetpu_estimate(artifact, board) -> dict:
+    """The Edge TPU op mapping of an edgetpu artifact's model, or of a tflite artifact's (would it map as it is?)."""
+    from edgeaccel.estimate.edgetpu import analyse_edgetpu
+
+    if board.kind != "edgetpu":
+        raise ConfigError(f"--board: expected an Edge TPU board for an edgetpu artifact, received {board.name!r} (kind {board.kind})")
+    compiler = artifact.details.get("compiler") or {
+        "available": False, "reason": "not compiled: a tflite artifact (convert with --target edgetpu for static shapes and edgetpu_compiler)"}
+    flatbuffer = artifact.file(artifact.details["model_file"]).read_bytes()
+    return analyse_edgetpu(flatbuffer) | {"board": board.name, "compiler": compiler}
+
+
+def render_estimate(estimate: dict) -> str:
+    """The text form of any estimate estimate_artifact returns."""
+    if estimate.get("kind") == "mcu":
+        from edgeaccel.estimate.mcu import render_mcu_estimate
+
+        return render_mcu_estimate(estimate)
+    if estimate.get("kind") == "edgetpu":
+        from edgeaccel.estimate.edgetpu import render_edgetpu_analysis
+
+        return f"{estimate['board']}\n\n" + render_edgetpu_analysis(estimate, estimate["compiler"])
+    from edgeaccel.estimate.fpga import render_fpga_estimate
+
+    return render_fpga_estimate(estimate)

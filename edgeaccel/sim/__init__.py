@@ -33,10 +33,17 @@ def _csim(artifact: Path) -> Backend:
     return CsimBackend(artifact)
 
 
+def _tflm(artifact: Path) -> Backend:
+    from edgeaccel.sim.tflm_backend import TflmBackend
+
+    return TflmBackend(artifact)
+
+
 BACKENDS: dict[str, Callable[[Path], Backend]] = {
     "keras": _keras,
     "tflite": _tflite,
     "csim": _csim,
+    "tflm": _tflm,
 }
 
 

@@ -18,17 +18,7 @@ class TfliteBackend:
     def __init__(self, artifact: Path, batch_size: int = 4096):
         from ai_edge_litert.interpreter import Interpreter
 
-        if artifact.is_dir():
-            manifest = read_artifact(artifact)
-            if manifest.target not in ("tflite", "tflm", "edgetpu"):
-                raise ModelError(f"{artifact}: expected a tflite, tflm or edgetpu artifact, received a {manifest.target} artifact")
-            path = manifest.file(manifest.details["model_file"])
-            grid = manifest.details.get("input_grid")
-            self.grid = InputGrid.from_dict(grid) if grid else None
-        else:
-            path, self.grid = artifact, None
-        if not path.is_file():
-            raise ModelError(f"{path}: expected a .tflite file, received a path that does not exist")
+        path, self.grid, _ = tflite_model(artifact)
         try:
             with quiet_native_stderr():
                 self.interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count())
@@ -56,6 +46,22 @@ class TfliteBackend:
         self.interpreter.set_tensor(self.input["index"], quantize(x, self.input))
         self.interpreter.invoke()
         return dequantize(self.interpreter.get_tensor(self.output["index"]), self.output)
+
+
+def tflite_model(artifact: Path) -> tuple[Path, InputGrid | None, dict]:
+    """The .tflite file of a tflite, tflm or edgetpu artifact directory (or a .tflite path itself),
+    the QKeras input grid it was calibrated on, and the artifact's details."""
+    path, grid, details = artifact, None, {}
+    if artifact.is_dir():
+        manifest = read_artifact(artifact)
+        if manifest.target not in ("tflite", "tflm", "edgetpu"):
+            raise ModelError(f"{artifact}: expected a tflite, tflm or edgetpu artifact, received a {manifest.target} artifact")
+        details = manifest.details
+        path = manifest.file(details["model_file"])
+        grid = InputGrid.from_dict(details["input_grid"]) if details.get("input_grid") else None
+    if not path.is_file():
+        raise ModelError(f"{path}: expected a .tflite file, received a path that does not exist")
+    return path, grid, details
 
 
 def quantize(x: np.ndarray, detail: dict) -> np.ndarray:
