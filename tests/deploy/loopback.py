@@ -1,0 +1,133 @@
+"""The loopback board, a fixture for the deploy tests (import it into a test module): a real
+OpenSSH server (Debian's openssh-server) on 127.0.0.1, with host and client keys made for the
+test session. Its runners really execute, with this venv's Python (which has ai_edge_litert)
+and the machine's g++.
+
+Without /usr/sbin/sshd these tests are skipped locally and fail in CI (CI=true): `make test` and
+.ci/run install openssh-server.
+"""
+
+import getpass
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SSHD = Path("/usr/sbin/sshd")
+
+SSHD_CONFIG = """\
+ListenAddress 127.0.0.1
+Port {port}
+HostKey {host_key}
+AuthorizedKeysFile {authorized_keys}
+PidFile none
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+"""
+
+
+@dataclass(frozen=True)
+class LoopbackBoard:
+    port: int
+    user: str
+    key: Path
+    stranger_key: Path
+    known_hosts: Path
+    host_key_line: str
+    directory: Path
+
+    def options(self, workdir: Path | str, known_hosts: Path | None = None) -> list[str]:
+        """The `edgeaccel deploy` options that reach this board."""
+        return ["--board", "linux-generic", "--host", "127.0.0.1", "--port", str(self.port), "--user", self.user,
+                "--key", str(self.key), "--known-hosts", str(known_hosts or self.known_hosts),
+                "--workdir", str(workdir), "--remote-python", sys.executable]
+
+    def request(self, artifact, workdir, **overrides):
+        from edgeaccel.deploy import DeployRequest
+
+        fields = dict(board="linux-generic", host="127.0.0.1", artifact=artifact, port=self.port, user=self.user,
+                      key=self.key, known_hosts=self.known_hosts, workdir=str(workdir), remote_python=sys.executable,
+                      progress=False)
+        return DeployRequest(**(fields | overrides))
+
+    def destination(self, workdir="unused", **overrides):
+        from edgeaccel.deploy.destination import Destination
+
+        fields = dict(board="linux-generic", host="127.0.0.1", port=self.port, user=self.user, workdir=str(workdir),
+                      python=sys.executable, known_hosts=self.known_hosts, key=self.key)
+        return Destination(**(fields | overrides))
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"deploy tests need a local OpenSSH server in CI: {reason} (.ci/run installs openssh-server)")
+    pytest.skip(f"deploy tests need a local OpenSSH server: {reason} (apt-get install openssh-server)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _keygen(path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)], check=True)
+
+
+@pytest.fixture(scope="module")
+def loopback_board(tmp_path_factory):
+    if not SSHD.is_file():
+        _unavailable(f"{SSHD} does not exist")
+    privsep = Path("/run/sshd")
+    if not privsep.is_dir():
+        if os.geteuid() != 0:
+            _unavailable(f"{privsep} (sshd's privilege separation directory) is missing and this is not root")
+        privsep.mkdir(mode=0o755, parents=True)
+    directory = tmp_path_factory.mktemp("sshd")
+    for name in ("host_key", "client_key", "stranger_key"):
+        _keygen(directory / name)
+    (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
+    port = free_port()
+    config = directory / "sshd_config"
+    config.write_text(SSHD_CONFIG.format(port=port, host_key=directory / "host_key",
+                                         authorized_keys=directory / "authorized_keys"))
+    host_key_type, host_key_data = (directory / "host_key.pub").read_text().split()[:2]
+    line = f"[127.0.0.1]:{port} {host_key_type} {host_key_data}\n"
+    (directory / "known_hosts").write_text(line)
+    log = open(directory / "sshd.log", "w")
+    daemon = subprocess.Popen([str(SSHD), "-D", "-e", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_for(port, daemon, directory / "sshd.log")
+        yield LoopbackBoard(port, getpass.getuser(), directory / "client_key", directory / "stranger_key",
+                            directory / "known_hosts", line, directory)
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+
+
+def _wait_for(port: int, daemon: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if daemon.poll() is not None:
+            pytest.fail(f"sshd exited with {daemon.returncode}: {log.read_text()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    pytest.fail(f"sshd did not listen on 127.0.0.1:{port} within 15 s: {log.read_text()}")
