@@ -1,7 +1,6 @@
 """Training a float or QKeras model reproducibly from a seed, with a progress bar on stderr."""
 
 import logging
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,11 +54,11 @@ def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, la
 
 def _epoch_progress(tf, epochs: int, label: str, enabled: bool):
     """A Keras callback drawing one tqdm bar over the epochs, on stderr."""
-    from tqdm.auto import tqdm
+    from edgeaccel.progress import progress_bar
 
     class EpochProgress(tf.keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
-            self.bar = tqdm(total=epochs, desc=label, unit="epoch", file=sys.stderr, disable=not enabled, leave=False)
+            self.bar = progress_bar(epochs, label, unit="epoch", enabled=enabled)
 
         def on_epoch_end(self, epoch, logs=None):
             shown = {k: f"{v:.3f}" for k, v in (logs or {}).items() if k in ("loss", "accuracy", "val_accuracy")}

@@ -22,7 +22,8 @@ _TEMPLATES = jinja2.Environment(
 )
 
 BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite int8 (LiteRT)",
-                  "tflm": "TFLite Micro (host interpreter)", "csim": "HLS csim (hls4ml, g++)"}
+                  "tflm": "TFLite Micro (host interpreter)", "edgetpu": "Edge TPU model (LiteRT on the host)",
+                  "csim": "HLS csim (hls4ml, g++)"}
 FIGURES_DIR = "report_files"
 
 
@@ -63,6 +64,9 @@ def _figures(directory: Path, metrics: dict) -> tuple[dict, list[dict]]:
     for target, estimate in metrics.get("estimates", {}).items():
         if "resources" in estimate:
             figures[f"resources_{target}"] = plots.resource_bars(estimate["resources"], f"{target}: {estimate.get('board', '')}")
+    for target, estimate in metrics.get("mcu_estimates", {}).items():
+        memory = {"flash": estimate["flash"], "ram": estimate["ram"]}
+        figures[f"memory_{target}"] = plots.resource_bars(memory, f"{target}: {estimate['board']} ({estimate['chip']})")
     if metrics.get("bit_sweep"):
         baseline = metrics["backends"].get("float", {}).get("accuracy")
         figures["accuracy_vs_bits"] = plots.accuracy_vs_bits(metrics["bit_sweep"], baseline)

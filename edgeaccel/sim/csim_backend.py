@@ -20,19 +20,24 @@ from edgeaccel.errors import ModelError
 from edgeaccel.quantize.grid import InputGrid
 from edgeaccel.sim.csim_build import csim_library
 
+class NotTraced(ModelError):
+    """hls4ml emits no trace for layers that compute nothing (Flatten, Reshape)."""
+
+
 _DOUBLES = np.ctypeslib.ndpointer(dtype=np.float64, flags="C_CONTIGUOUS")
 
 
 class CsimBackend:
     name = "csim"
 
-    def __init__(self, artifact: Path, threads: int | None = None):
+    def __init__(self, artifact: Path | str, threads: int | None = None):
+        artifact = Path(artifact)
         manifest = read_artifact(artifact)
         if manifest.target != "hls":
             raise ModelError(f"{artifact}: expected an hls artifact for the csim backend, received a {manifest.target} artifact")
         details = manifest.details
         self.artifact = manifest
-        self.project = artifact / details["project_dir"]
+        self.project = (artifact / details["project_dir"]).resolve()
         self.weights = self.project / "firmware" / "weights"
         self.n_in, self.n_out = int(details["n_in"]), int(details["n_out"])
         self.output_shape = tuple(details["output_shape"])
@@ -69,7 +74,8 @@ class CsimBackend:
 
         def run(lib, xs, lo, hi):
             if lib.edgeaccel_trace(xs, hi - lo, layer.encode(), out[lo:hi], size) != 0:
-                raise ModelError(f"csim trace: layer {layer!r} is not traced in {self.project}")
+                raise NotTraced(f"csim trace: expected a traced layer, received {layer!r}, which hls4ml does not trace "
+                                f"(it computes nothing: {self.layers[layer]['class']})")
 
         self._parallel(flat, run)
         return out

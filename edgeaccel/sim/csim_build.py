@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from edgeaccel.errors import ToolError
+from edgeaccel.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +83,10 @@ def _compile(project: Path, defines: list[str], build: Path) -> None:
     commands = [[CXX, *CXXFLAGS, *includes, *defines, "-c", str(source), "-o", str(obj)]
                 for source, obj in zip(sources, objects)]
     log.info("csim: compiling %s with %s", project, CXX)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        list(pool.map(run_tool, commands))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool, \
+            progress_bar(len(commands) + 1, "csim compile", unit="file") as bar:
+        for _ in pool.map(run_tool, commands):
+            bar.update(1)
     run_tool([CXX, "-shared", "-o", str(build / LIBRARY), *map(str, objects)])
 
 
