@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.timing import Stat, ratio, seconds
+from bench.timing import ratio, seconds
 
 
 def jet_mlp():

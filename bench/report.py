@@ -72,3 +72,37 @@ def write(path: Path, sections: list[list[str]], quick: bool) -> None:
     tmp = path.with_name(path.name + ".partial")
     tmp.write_text(text + "\n")
     tmp.replace(path)
+
+
+def qat_section(results: list[dict]) -> list[str]:
+    lines = ["## QAT: test accuracy against bit width (digits, same seed and epochs)", "",
+             "Weights, biases and activations at the given width, inputs at 8 bits; QAT starts from the float model's weights.",
+             "Training is seeded and deterministic, so each figure is a single run.", ""]
+    for result in results:
+        widths = [row["bits"] for row in result["rows"]]
+        lines += [f"**{result['model']}**, {result['epochs']} epoch(s)", "",
+                  "| float | " + " | ".join(f"{b}-bit" for b in widths) + " |",
+                  "|---:|" + "---:|" * len(widths),
+                  f"| {result['float']:.4f} | " + " | ".join(f"{row['accuracy']:.4f}" for row in result["rows"]) + " |", ""]
+    return lines
+
+
+def e2e_section(run: dict, compile_: dict, project: str) -> list[str]:
+    return ["## End to end", "",
+            "| what | wall s | peak RSS MiB |", "|---|---:|---:|",
+            f"| `edgeaccel run {project}` (the job `make demo` runs, after the install) | {run['seconds'].text()} | {run['peak_rss_mib'].text('{:.0f}')} |",
+            f"| csim compilation of its hls artifact (cold cache) | {compile_['seconds'].text()} | {compile_['peak_rss_mib'].text('{:.0f}')} |",
+            ""]
+
+
+def tflite_section(rows: list[dict]) -> list[str]:
+    lines = ["## TFLite and TFLite Micro on the host", "",
+             "Per-inference latency with one sample per call, as on a device, through edgeaccel's backends (input "
+             "quantization included): LiteRT's interpreter against the tflite-micro host interpreter (the kernels an MCU runs).", "",
+             "| model | int8 bytes | float32 bytes | ratio | TFLM arena bytes | LiteRT µs/inference | TFLM µs/inference | agreement with QKeras LiteRT / TFLM |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['int8_bytes']} | {r['float32_bytes']} | {r['int8_bytes'] / r['float32_bytes']:.3f} | "
+                     f"{r['arena_bytes']} | {r['litert_us'].text('{:.1f}')} | {r['tflm_us'].text('{:.1f}')} | "
+                     f"{r['agreement_litert']:.4f} / {r['agreement_tflm']:.4f} |")
+    return lines + [""]

@@ -14,10 +14,20 @@ import warnings
 from pathlib import Path
 
 import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-from bench import csim, report
+from bench import csim, e2e, qat, report, tflite
 
-FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256), "scaling_samples": 5000}
-QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32}
+FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
+        "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
+        "tflite_epochs": 20, "tflite_samples": 360}
+QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32,
+         "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1,
+         "tflite_epochs": 1, "tflite_samples": 20}
+TINY_PROJECT = """name: tiny
+data: {source: sklearn:digits}
+model: {builtin: mlp, hidden: [8]}
+training: {epochs: 1, float_baseline: false}
+targets: {tflite: {mode: int8}, hls: {board: pynq-z2}}
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +47,21 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(csim.compare_csim(model_fn, samples, sizes["resim_samples"], sizes["repeats"], workdir / model_fn.__name__))
         print("bench: csim scaling", file=sys.stderr)
         scaling = csim.scaling(sizes["widths"], sizes["scaling_samples"], sizes["repeats"], workdir / "scaling")
-        report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling)], args.quick)
+        print("bench: TFLite and TFLite Micro", file=sys.stderr)
+        host = [tflite.compare_tflite(builtin, sizes["tflite_epochs"], sizes["tflite_samples"], sizes["repeats"],
+                                      workdir / f"tflite-{builtin}") for builtin in ("mlp", "cnn")]
+        print("bench: QAT accuracy against bits", file=sys.stderr)
+        accuracy = [qat.accuracy_against_bits(builtin, sizes["qat_bits"], sizes["qat_epochs"]) for builtin in ("mlp", "cnn")]
+        print("bench: end to end", file=sys.stderr)
+        project = e2e.REPO / "examples" / "digits.yaml"
+        if args.quick:
+            project = workdir / "tiny.yaml"
+            project.write_text(TINY_PROJECT)
+        run = e2e.run_project(project, workdir / "e2e" / "build", sizes["e2e_repeats"])
+        compile_ = e2e.csim_compile(workdir / "e2e" / "build" / "hls", workdir / "e2e" / "compile-cache", sizes["e2e_repeats"])
+        report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
+                                report.qat_section(accuracy),
+                                report.e2e_section(run, compile_, project.name)], args.quick)
     finally:
         if saved_cache is None:
             os.environ.pop("EDGEACCEL_CACHE", None)

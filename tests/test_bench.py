@@ -11,3 +11,5 @@ def test_bench_quick_writes_its_tables(tmp_path):
     assert "| jet_mlp |" in text and "| digits_cnn |" in text
     assert "1.0000 / 1.0000" in text, "both csim builds must be bit-exact against QKeras"
     assert "machine:" in text and "hls4ml 1.3.0" in text
+    for section in ("## csim scaling", "## TFLite and TFLite Micro on the host", "## QAT: test accuracy", "## End to end"):
+        assert section in text
