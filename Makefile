@@ -12,7 +12,18 @@ MODE   ?= int8
 HLS    := $(BUILD)/hls-$(board)
 HLS_OPTIONS ?= --reuse-factor 8
 
-.PHONY: install demo test bench convert sim csim estimate bitstream report boards clean distclean
+# make board=B deploy HOST=... [USER=... KEY=... PORT=... ARTIFACT=... BITSTREAM=... BUNDLE=... DEPLOY_OPTIONS=...]
+# ARTIFACT defaults to the build directory: the artifact for the board's kind is picked. USER is
+# passed on only when given on the command line (not the environment's $USER).
+ARTIFACT ?= $(BUILD)
+quote = '$(subst ','\'',$(1))'
+given = $(filter command line,$(origin $(1)))
+DEPLOY_FLAGS = --board $(call quote,$(board)) --host $(call quote,$(HOST)) \
+	$(if $(call given,USER),--user $(call quote,$(USER))) $(if $(KEY),--key $(call quote,$(KEY))) \
+	$(if $(PORT),--port $(call quote,$(PORT))) $(if $(BITSTREAM),--bitstream $(call quote,$(BITSTREAM))) \
+	$(if $(BUNDLE),--bundle $(call quote,$(BUNDLE))) $(DEPLOY_OPTIONS)
+
+.PHONY: install demo test test-tools bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +36,17 @@ install: $(STAMP)
 demo: install            ## train, export and simulate the bundled digits project
 	$(BIN)/edgeaccel run $(PROJECT)
 
-test: install            ## the test suite
+test: install test-tools ## the test suite
 	$(BIN)/python -m pytest -q
+
+# What the tests use besides Python: an OpenSSH server (the loopback board) and Chromium (the report).
+TEST_PACKAGES := $(if $(wildcard /usr/sbin/sshd),,openssh-server) $(if $(wildcard /usr/bin/chromium),,chromium fonts-liberation)
+test-tools:
+	@if [ -n "$(strip $(TEST_PACKAGES))" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES); \
+	  else echo "make: missing $(strip $(TEST_PACKAGES)) (apt-get install them); the tests that need them are skipped" >&2; fi; fi
+	@test -d /run/sshd || mkdir -p /run/sshd 2>/dev/null || true
 
 convert: install         ## make convert MODE=float16 (int8 by default) from $(BUILD)/model.h5
 	$(BIN)/edgeaccel convert $(BUILD)/model.h5 --target tflite --mode $(MODE) -o $(BUILD)/tflite-$(MODE)
@@ -49,6 +69,14 @@ estimate: $(HLS)/artifact.json
 
 bitstream: $(HLS)/artifact.json   ## the vendor flow (needs vivado_hls/vivado or vitis_hls on PATH)
 	$(BIN)/edgeaccel bitstream $(HLS)
+
+deploy: install          ## make board=rpi4 deploy HOST=pi4.local [USER=pi KEY=~/.ssh/id_ed25519]: deploy, run and check
+	@test -n $(call quote,$(HOST)) || { echo "make deploy: expected HOST=<the board's address>, received none" >&2; exit 2; }
+	$(BIN)/edgeaccel deploy $(call quote,$(ARTIFACT)) $(DEPLOY_FLAGS)
+
+rollback: install        ## make board=rpi4 rollback HOST=pi4.local: current back to the previous release
+	@test -n $(call quote,$(HOST)) || { echo "make rollback: expected HOST=<the board's address>, received none" >&2; exit 2; }
+	$(BIN)/edgeaccel deploy --rollback $(DEPLOY_FLAGS)
 
 bench: install           ## side-by-side benchmarks; writes BENCHMARKS.md
 	$(BIN)/python -m bench.run

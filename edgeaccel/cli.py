@@ -46,6 +46,10 @@ def _configure_logging(quiet: bool) -> None:
     log.handlers[:] = [handler]
     log.setLevel(logging.WARNING if quiet else logging.INFO)
     log.propagate = False
+    if quiet:
+        from edgeaccel.progress import silence_progress
+
+        silence_progress()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = verbs.add_parser("run", parents=[common], help="the whole pipeline for a project file")
     run.add_argument("project", type=Path, metavar="PROJECT.yaml")
     run.add_argument("--out", type=Path, help="build directory (default build/<name>)")
+    run.add_argument("--json", action="store_true", help="print the accuracy and agreement per backend as JSON")
     run.set_defaults(handler=_run)
 
     train = verbs.add_parser("train", parents=[common], help="QAT only: DIR/model.h5")
@@ -69,9 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert = verbs.add_parser("convert", parents=[common], help="export a model to a target")
     convert.add_argument("model", type=Path, metavar="MODEL.h5")
-    convert.add_argument("--target", required=True, help="tflite or hls")
+    convert.add_argument("--target", required=True, help="tflite, tflm (TFLite Micro for an MCU board), edgetpu (Coral) or hls")
     convert.add_argument("--board", help="board name (see `edgeaccel boards`)")
-    convert.add_argument("--calib", type=Path, metavar="DATA.npz", help="calibration data for int8 (default: calib.npz beside the model)")
+    convert.add_argument("--calib", type=Path, metavar="DATA.npz", help="calibration data for int8, tflm and edgetpu (default: calib.npz beside the model)")
     convert.add_argument("--mode", default="int8", help="tflite: int8 (default), float16, dynamic or float32")
     convert.add_argument("--io-type", default="io_parallel", help="hls: io_parallel (default) or io_stream")
     convert.add_argument("--reuse-factor", type=_positive_int, default=1, help="hls: multiplications per multiplier (default 1)")
@@ -82,13 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = verbs.add_parser("sim", parents=[common], help="run an artifact on a simulation backend")
     sim.add_argument("artifact", type=Path, metavar="ARTIFACT")
-    sim.add_argument("--backend", required=True, help="keras, tflite or csim")
+    sim.add_argument("--backend", required=True, help="keras, tflite, tflm (TFLite Micro host interpreter) or csim")
     sim.add_argument("--data", type=Path, required=True, metavar="DATA.npz")
     sim.add_argument("--out", type=Path, metavar="PRED.npy", help="write the raw outputs here")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
     sim.set_defaults(handler=_sim)
 
-    estimate = verbs.add_parser("estimate", parents=[common], help="resources and latency against a board's budget")
+    estimate = verbs.add_parser("estimate", parents=[common], help="FPGA resources, MCU flash/RAM or Edge TPU op mapping against a board")
     estimate.add_argument("artifact", type=Path, metavar="ARTIFACT")
     estimate.add_argument("--board", help="board name (default: the board the artifact was converted for)")
     estimate.add_argument("--json", action="store_true", help="print as JSON")
@@ -107,6 +112,32 @@ def build_parser() -> argparse.ArgumentParser:
     boards.add_argument("name", nargs="?", metavar="NAME")
     boards.add_argument("--json", action="store_true", help="print as JSON")
     boards.set_defaults(handler=_boards)
+
+    deploy = verbs.add_parser("deploy", parents=[common], help="deploy an artifact to a board over SSH, run it there and check it",
+                              description="Upload a bundle (model, golden inputs, standalone runner) into <workdir>/releases/<id>, "
+                                          "verify every sha256 on the board, run it there, compare its outputs with the "
+                                          "simulation, then switch <workdir>/current. Board defaults come from the board file.")
+    deploy.add_argument("artifact", type=Path, nargs="?", metavar="ARTIFACT",
+                        help="artifact directory, or a build directory (the artifact for the board's kind is picked)")
+    deploy.add_argument("--board", required=True, help="board name (see `edgeaccel boards`)")
+    deploy.add_argument("--host", required=True, help="the board's host name or address")
+    deploy.add_argument("--user", help="SSH user (default: the board file's)")
+    deploy.add_argument("--key", type=Path, metavar="FILE", help="private key file (default: ssh-agent, then ~/.ssh/id_*)")
+    deploy.add_argument("--port", type=_positive_int, help="SSH port (default: the board file's)")
+    deploy.add_argument("--workdir", help="directory on the board holding releases/ and current (default: the board file's)")
+    deploy.add_argument("--remote-python", metavar="CMD", help="the board's Python, e.g. /usr/bin/python3 or "
+                                                               "'sudo -n /usr/local/share/pynq-venv/bin/python3'")
+    deploy.add_argument("--known-hosts", type=Path, metavar="FILE", help="host keys to check against (default ~/.ssh/known_hosts)")
+    deploy.add_argument("--trust-new-host", action="store_true", help="accept an unknown host's key and record it")
+    deploy.add_argument("--keep", type=_positive_int, default=5, metavar="N", help="releases to keep on the board (default 5)")
+    deploy.add_argument("--rollback", action="store_true", help="switch current back to the previous release")
+    deploy.add_argument("--bitstream", type=Path, metavar="FILE.bit", help="pynq: the bitstream (its .hwh beside it)")
+    deploy.add_argument("--bundle", help="tflite, edgetpu, pynq or csim (default: from the artifact and the board)")
+    deploy.add_argument("--data", type=Path, metavar="DATA.npz", help="golden inputs (default: test.npz beside the artifact)")
+    deploy.add_argument("--samples", type=_positive_int, metavar="N", help="use the first N golden samples")
+    deploy.add_argument("--connect-timeout", type=float, metavar="S", help="seconds per connection attempt (default 10)")
+    deploy.add_argument("--json", action="store_true", help="print the summary as JSON")
+    deploy.set_defaults(handler=_deploy)
 
     report = verbs.add_parser("report", parents=[common], help="write report.md for a build directory")
     report.add_argument("directory", type=Path, metavar="DIR")
@@ -127,6 +158,8 @@ def _run(args) -> int:
 
     result = run_project(args.project, args.out, progress=not args.quiet)
     backends = result.metrics["backends"]
+    if args.json:
+        print(json.dumps({"directory": str(result.directory), "backends": backends, "fidelity": result.metrics.get("fidelity", {})}))
     for name, b in backends.items():
         log.info("%-8s accuracy %.4f  agreement with QKeras %.4f", name, b["accuracy"], b["argmax_agreement"])
     log.info("build directory: %s (report.md, metrics.json)", result.directory)
@@ -152,6 +185,10 @@ def _convert(args) -> int:
                "strategy": args.strategy, "softmax": args.softmax}
     request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib, options=options)
     artifact = convert(request, args.target)
+    if artifact.target == "edgetpu" and not args.quiet:
+        from edgeaccel.estimate.edgetpu import render_edgetpu_analysis
+
+        print(render_edgetpu_analysis(artifact.details["mapping"], artifact.details["compiler"]))
     log.info("wrote %s (%s)", artifact.directory, ", ".join(artifact.files))
     return 0
 
@@ -179,11 +216,10 @@ def _sim(args) -> int:
 
 
 def _estimate(args) -> int:
-    from edgeaccel.estimate import estimate_artifact
-    from edgeaccel.estimate.fpga import render_fpga_estimate
+    from edgeaccel.estimate import estimate_artifact, render_estimate
 
     estimate = estimate_artifact(args.artifact, args.board)
-    print(json.dumps(estimate, indent=2) if args.json else render_fpga_estimate(estimate))
+    print(json.dumps(estimate, indent=2) if args.json else render_estimate(estimate))
     return 0
 
 
@@ -203,6 +239,24 @@ def _testbench(args) -> int:
     print(json.dumps(summary) if args.json else " ".join(f"{k}={v}" for k, v in summary.items()))
     if result.argmax_agreement < 0.999:
         raise ValidationMismatch(f"testbench: expected argmax agreement with QKeras >= 0.999, received {result.argmax_agreement:.4f}")
+    return 0
+
+
+def _deploy(args) -> int:
+    from edgeaccel.deploy import DeployRequest, deploy
+
+    request = DeployRequest(
+        board=args.board, host=args.host, artifact=args.artifact, user=args.user, port=args.port, key=args.key,
+        workdir=args.workdir, remote_python=args.remote_python, known_hosts=args.known_hosts,
+        trust_new_host=args.trust_new_host, keep=args.keep, rollback=args.rollback, bitstream=args.bitstream,
+        bundle=args.bundle, data=args.data, samples=args.samples, connect_timeout_s=args.connect_timeout,
+        progress=not args.quiet,
+    )
+    result = deploy(request)
+    if args.json:
+        print(json.dumps(result.summary()))
+    elif not args.quiet:
+        print(result.describe())
     return 0
 
 

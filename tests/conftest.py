@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,9 @@ import pytest
 import edgeaccel  # noqa: F401  (sets TF_USE_LEGACY_KERAS before anything imports TensorFlow)
 
 # The csim library cache of this test session (CLI subprocesses inherit it), not the user's.
-os.environ["EDGEACCEL_CACHE"] = os.environ.get("EDGEACCEL_TEST_CACHE") or __import__("tempfile").mkdtemp(prefix="edgeaccel-test-cache-")
+os.environ["EDGEACCEL_CACHE"] = os.environ.get("EDGEACCEL_TEST_CACHE") or tempfile.mkdtemp(prefix="edgeaccel-test-cache-")
+
+from deploy.loopback import loopback_board  # noqa: E402,F401  (a real sshd on 127.0.0.1: the board deploy tests reach)
 
 REPO = Path(__file__).resolve().parent.parent
 EDGEACCEL = [sys.executable, "-m", "edgeaccel.cli"]
@@ -61,3 +64,11 @@ def grid_inputs():
 
     x = load_digits().images.astype(np.float32)[..., np.newaxis] / 16.0
     return np.minimum(x, 255 / 256)
+
+
+@pytest.fixture(scope="session")
+def digits_tflm(digits_build) -> Path:
+    """The digits model converted for TFLite Micro on the Nano 33 BLE, through the CLI."""
+    out = digits_build.parent / "digits-tflm"
+    run_cli("convert", digits_build / "model.h5", "--target", "tflm", "--board", "nano33ble", "-o", out, "--quiet", check=True)
+    return out

@@ -82,7 +82,7 @@ def check_supported(qmodel) -> None:
 
 def convert_keras2(qmodel, hls_config: dict, output_dir: Path, backend: str, io_type: str, **backend_options):
     """`hls4ml.converters.convert_from_keras_model` without its Keras-3 switch: always the Keras-2 parser."""
-    hls4ml = _hls4ml()
+    _hls4ml()
     from hls4ml.converters.keras_v2_to_hls import parse_keras_model
     from hls4ml.model import ModelGraph
     from hls4ml.utils.config import create_config
