@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--json", action="store_true", help="print the summary as JSON")
     deploy.set_defaults(handler=_deploy)
 
-    report = verbs.add_parser("report", parents=[common], help="write report.md for a build directory")
+    report = verbs.add_parser("report", parents=[common], help="write report.html and report.md for a build directory")
     report.add_argument("directory", type=Path, metavar="DIR")
     report.set_defaults(handler=_report)
     return parser
