@@ -7,6 +7,8 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
+from edgeaccel.staging import write_text_atomically
+
 PACKAGES = ("tensorflow", "tf-keras", "qkeras", "hls4ml", "ai-edge-litert", "tflite-micro", "numpy")
 
 
@@ -69,9 +71,7 @@ def scaling_section(rows: list[dict]) -> list[str]:
 
 def write(path: Path, sections: list[list[str]], quick: bool) -> None:
     text = "\n".join(header("edgeaccel benchmarks", quick) + [line for section in sections for line in section])
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(text + "\n")
-    tmp.replace(path)
+    write_text_atomically(path, text + "\n")
 
 
 def qat_section(results: list[dict]) -> list[str]:

@@ -3,11 +3,11 @@
 import datetime
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from edgeaccel.errors import ModelError
+from edgeaccel.staging import write_text_atomically
 
 MANIFEST = "artifact.json"
 
@@ -65,9 +65,7 @@ def read_artifact(path: Path | str) -> Artifact:
 
 
 def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
-    os.replace(tmp, path)
+    write_text_atomically(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 
 def _jsonable(value):

@@ -133,11 +133,12 @@ def _measure(project: Project, directory: Path, training: dict, targets: dict) -
     from edgeaccel.sim import open_backend
 
     x, y = read_npz(directory / TEST_FILE, need_labels=True)
-    reference = open_backend("keras", directory / MODEL_FILE).predict(x)
+    keras = open_backend("keras", directory / MODEL_FILE)
+    reference = keras.predict(x)
     outputs = {"qkeras": reference}
     if training["float_training"] is not None or not project.model.builtin:
         outputs["float"] = np.asarray(load_model(directory / FLOAT_MODEL_FILE).predict(x, verbose=0))
-    qmodel = load_model(directory / MODEL_FILE)
+    qmodel = keras.model
     fidelity, estimates, mcu_estimates, edgetpu = {}, {}, {}, {}
     for target, artifact in targets.items():
         backend = open_backend(TARGET_BACKENDS[target], directory / target)

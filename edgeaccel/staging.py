@@ -1,4 +1,5 @@
-"""Writing an output directory so that a failure leaves the previous one as it was."""
+"""Writing outputs so that a failure leaves the previous ones as they were: whole directories
+(`staged_directory`) and single files (`replaced_atomically`, `write_text_atomically`)."""
 
 import contextlib
 import os
@@ -30,6 +31,27 @@ def staged_directory(destination: Path | str):
     os.rename(staged, destination)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def replaced_atomically(path: Path | str):
+    """Yield a temporary path beside `path`; when the block succeeds it replaces `path` in one rename
+    (with the permissions a new file would get). A crash never leaves a half-written `path`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~current_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomically(path: Path | str, text: str) -> None:
+    with replaced_atomically(path) as tmp:
+        tmp.write_text(text)
 
 
 def current_umask() -> int:

@@ -1,12 +1,10 @@
 """DATA.npz files: `x` (float32, samples first) and, where labels are known, `y`."""
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from edgeaccel.staging import current_umask
+from edgeaccel.staging import replaced_atomically
 from edgeaccel.errors import DataError
 
 
@@ -36,15 +34,8 @@ def write_npz(path: Path | str, x: np.ndarray, y: np.ndarray | None = None) -> N
     arrays = {"x": np.asarray(x, dtype=np.float32)}
     if y is not None:
         arrays["y"] = np.asarray(y)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.partial")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as tmp, open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
 
 
 def check_finite(x: np.ndarray, what: str) -> np.ndarray:

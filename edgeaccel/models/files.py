@@ -1,11 +1,9 @@
 """Reading and writing Keras-2 HDF5 model files, float or QKeras."""
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
-from edgeaccel.staging import current_umask
+from edgeaccel.staging import replaced_atomically
 from edgeaccel.errors import ModelError
 from edgeaccel.tfenv import tensorflow
 
@@ -34,18 +32,10 @@ def load_model(path: Path | str):
 def save_model(model, path: Path | str) -> None:
     """Save atomically in the Keras-2 HDF5 format, without the optimizer."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".h5.partial")
-    os.close(fd)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*HDF5 file via `model.save\\(\\)`.*")
-            warnings.filterwarnings("ignore", message=".*keras.constraints.serialize.*")
-            model.save(tmp, include_optimizer=False, save_format="h5")
-        os.chmod(tmp, 0o666 & ~current_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replaced_atomically(path) as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*HDF5 file via `model.save\\(\\)`.*")
+        warnings.filterwarnings("ignore", message=".*keras.constraints.serialize.*")
+        model.save(str(tmp), include_optimizer=False, save_format="h5")
 
 
 def input_shape(model) -> tuple:

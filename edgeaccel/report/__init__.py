@@ -11,6 +11,7 @@ import jinja2
 import markdown
 
 from edgeaccel.errors import DataError
+from edgeaccel.staging import write_text_atomically
 
 log = logging.getLogger(__name__)
 
@@ -31,18 +32,19 @@ def write_report(directory: Path | str) -> Path:
     """Write report.html and report.md for a build directory; return the path of report.html."""
     directory = Path(directory)
     metrics = _read_metrics(directory)
-    figures, notes = _figures(directory, metrics)
-    context = {"m": metrics, "titles": BACKEND_TITLES, "layers": _layer_table(directory),
+    qmodel = _load_qmodel(directory)
+    figures, notes = _figures(directory, metrics, qmodel)
+    context = {"m": metrics, "titles": BACKEND_TITLES, "layers": _layer_table(directory, qmodel),
                "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
     figures_dir = directory / FIGURES_DIR
     figures_dir.mkdir(exist_ok=True)
     for name, data in figures.items():
         (figures_dir / f"{name}.png").write_bytes(data)
     report = _TEMPLATES.get_template("report.md.j2")
-    _write(directory / "report.md", report.render(**context))
+    write_text_atomically(directory / "report.md", report.render(**context))
     embedded = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in figures.items()}
     body = markdown.markdown(report.render(**(context | {"figures": embedded})), extensions=["tables", "toc"])
-    _write(directory / "report.html", _TEMPLATES.get_template("report.html.j2").render(title=metrics["project"], body=body))
+    write_text_atomically(directory / "report.html", _TEMPLATES.get_template("report.html.j2").render(title=metrics["project"], body=body))
     return directory / "report.html"
 
 
@@ -56,7 +58,16 @@ def _read_metrics(directory: Path) -> dict:
         raise DataError(f"{path}: expected JSON, received a malformed file ({e})") from e
 
 
-def _figures(directory: Path, metrics: dict) -> tuple[dict, list[dict]]:
+def _load_qmodel(directory: Path):
+    """The build's QKeras model, or None where the directory has none (a report of metrics only)."""
+    if not (directory / "model.h5").is_file():
+        return None
+    from edgeaccel.models.files import load_model
+
+    return load_model(directory / "model.h5")
+
+
+def _figures(directory: Path, metrics: dict, qmodel) -> tuple[dict, list[dict]]:
     """The PNG figures by name, and the distribution figures' numbers (clipping, unused bits) per layer."""
     from edgeaccel.report import plots
 
@@ -71,12 +82,10 @@ def _figures(directory: Path, metrics: dict) -> tuple[dict, list[dict]]:
         baseline = metrics["backends"].get("float", {}).get("accuracy")
         figures["accuracy_vs_bits"] = plots.accuracy_vs_bits(metrics["bit_sweep"], baseline)
     notes = []
-    if (directory / "model.h5").is_file() and (directory / "test.npz").is_file():
+    if qmodel is not None and (directory / "test.npz").is_file():
         from edgeaccel.data import read_npz
-        from edgeaccel.models.files import load_model
         from edgeaccel.report.distributions import activation_distributions, weight_distributions
 
-        qmodel = load_model(directory / "model.h5")
         x, _ = read_npz(directory / "test.npz")
         for kind, rows in (("weights", weight_distributions(qmodel)), ("activations", activation_distributions(qmodel, x))):
             if rows:
@@ -85,22 +94,15 @@ def _figures(directory: Path, metrics: dict) -> tuple[dict, list[dict]]:
     return figures, notes
 
 
-def _layer_table(directory: Path) -> list[dict]:
-    if not (directory / "model.h5").is_file():
+def _layer_table(directory: Path, qmodel) -> list[dict]:
+    if qmodel is None:
         return []
-    from edgeaccel.models.files import load_model
     from edgeaccel.report.distributions import layer_precisions
 
-    rows = layer_precisions(load_model(directory / "model.h5"))
+    rows = layer_precisions(qmodel)
     hls_manifest = directory / "hls" / "artifact.json"
     if hls_manifest.is_file():
         precisions = json.loads(hls_manifest.read_text())["hls"]["precisions"]
         for row in rows:
             row["hls"] = precisions.get(row["name"], {})
     return rows
-
-
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(text)
-    tmp.replace(path)
