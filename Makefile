@@ -23,7 +23,7 @@ DEPLOY_FLAGS = --board $(call quote,$(board)) --host $(call quote,$(HOST)) \
 	$(if $(PORT),--port $(call quote,$(PORT))) $(if $(BITSTREAM),--bitstream $(call quote,$(BITSTREAM))) \
 	$(if $(BUNDLE),--bundle $(call quote,$(BUNDLE))) $(DEPLOY_OPTIONS)
 
-.PHONY: install demo test test-tools bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
+.PHONY: install demo test test-zoo test-tools bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ demo: install            ## train, export and simulate the bundled digits projec
 
 test: install test-tools ## the test suite
 	$(BIN)/python -m pytest -q
+
+test-zoo: install test-tools ## published models (hls4ml, QKeras, MLPerf Tiny) end to end: the slow cases
+	$(BIN)/python -m pytest -q -m zoo
 
 # What the tests use besides Python: an OpenSSH server (the loopback board) and Chromium (the report).
 TEST_PACKAGES := $(if $(wildcard /usr/sbin/sshd),,openssh-server) $(if $(wildcard /usr/bin/chromium),,chromium fonts-liberation)
