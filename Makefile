@@ -23,7 +23,7 @@ DEPLOY_FLAGS = --board $(call quote,$(board)) --host $(call quote,$(HOST)) \
 	$(if $(PORT),--port $(call quote,$(PORT))) $(if $(BITSTREAM),--bitstream $(call quote,$(BITSTREAM))) \
 	$(if $(BUNDLE),--bundle $(call quote,$(BUNDLE))) $(DEPLOY_OPTIONS)
 
-.PHONY: install demo test test-zoo test-tools bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
+.PHONY: install demo test test-zoo test-tools docs wheel-check bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ demo: install            ## train, export and simulate the bundled digits projec
 test: install test-tools ## the test suite
 	$(BIN)/python -m pytest -q
 
+docs: install             ## the API reference (build/site), from the docstrings; fails on any warning
+	$(BIN)/mkdocs build --strict --quiet
+
 test-zoo: install test-tools ## published models (hls4ml, QKeras, MLPerf Tiny) end to end: the slow cases
 	$(BIN)/python -m pytest -q -m zoo
 
@@ -50,6 +53,9 @@ test-tools:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(TEST_PACKAGES); \
 	  else echo "make: missing $(strip $(TEST_PACKAGES)) (apt-get install them); the tests that need them are skipped" >&2; fi; fi
 	@test -d /run/sshd || mkdir -p /run/sshd 2>/dev/null || true
+
+wheel-check:              ## the built wheel, installed in a fresh venv, used from an empty directory
+	PYTHON=$(PYTHON) .ci/wheel-check
 
 convert: install         ## make convert MODE=float16 (int8 by default) from $(BUILD)/model.h5
 	$(BIN)/edgeaccel convert $(BUILD)/model.h5 --target tflite --mode $(MODE) -o $(BUILD)/tflite-$(MODE)

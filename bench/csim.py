@@ -34,7 +34,7 @@ def jet_mlp():
 def digits_cnn():
     """edgeaccel's builtin digits CNN (8x8x1, conv 8 and 16 filters, dense 32), 8-bit, without the softmax."""
     from edgeaccel.models.builtin import build_float_model
-    from edgeaccel.project import ModelSpec, QuantSpec
+    from edgeaccel.specs import ModelSpec, QuantSpec
     from edgeaccel.quantize.qat import quantize_model
     from edgeaccel.tfenv import tensorflow
 
@@ -74,8 +74,9 @@ def grid_inputs(model, samples: int, seed: int = 1) -> np.ndarray:
 
 
 def compare_csim(model_fn, samples: int, resim_samples: int, repeats: int, workdir: Path) -> dict:
-    from edgeaccel.convert import ConvertRequest, convert
+    from edgeaccel.targets import ConvertRequest, convert
     from edgeaccel.convert import hls4ml_adapter as hls
+    from edgeaccel.convert.hls import write_weights
     from edgeaccel.models.files import save_model
     from edgeaccel.sim.csim_backend import CsimBackend
 
@@ -133,7 +134,7 @@ def compare_csim(model_fn, samples: int, resim_samples: int, repeats: int, workd
         CsimBackend(edgeaccel_convert("b").directory).predict(x_resim)
 
     def edgeaccel_swap():
-        csim.use_weights(retrained)
+        csim.use_weights(write_weights(csim.artifact, retrained, workdir / f"weights-{len(graphs)}"))
         csim.predict(x_resim)
 
     resim_hls4ml = seconds(hls4ml_resim, repeats)
@@ -167,7 +168,7 @@ def compare_csim(model_fn, samples: int, resim_samples: int, repeats: int, workd
 
 
 def scaling(widths, samples: int, repeats: int, workdir: Path) -> list[dict]:
-    from edgeaccel.convert import ConvertRequest, convert
+    from edgeaccel.targets import ConvertRequest, convert
     from edgeaccel.models.files import save_model
     from edgeaccel.sim.csim_backend import CsimBackend
 

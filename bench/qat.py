@@ -1,6 +1,6 @@
 """QAT: test accuracy at 8, 6, 4, 3 and 2 bits against the float baseline, same seed and epochs."""
 
-from edgeaccel.project import ModelSpec, QuantSpec, TrainingSpec
+from edgeaccel.specs import ModelSpec, QuantSpec, TrainingSpec
 
 
 def accuracy_against_bits(builtin: str, bits: list[int], epochs: int) -> dict:
@@ -9,7 +9,7 @@ def accuracy_against_bits(builtin: str, bits: list[int], epochs: int) -> dict:
     from edgeaccel.data import load_dataset, split_dataset
     from edgeaccel.models.builtin import build_float_model
     from edgeaccel.models.training import seed_everything, train
-    from edgeaccel.project import DataSpec
+    from edgeaccel.specs import DataSpec
     from edgeaccel.quantize.sweep import bit_sweep
 
     spec = DataSpec(source="sklearn:digits", seed=0)

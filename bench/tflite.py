@@ -11,7 +11,7 @@ from bench.timing import Stat
 
 
 def compare_tflite(builtin: str, epochs: int, samples: int, repeats: int, workdir: Path) -> dict:
-    from edgeaccel.convert import ConvertRequest, convert
+    from edgeaccel.targets import ConvertRequest, convert
     from edgeaccel.data import read_npz
     from edgeaccel.pipeline import train_project
     from edgeaccel.sim import open_backend

@@ -4,6 +4,7 @@ Importing this module must stay cheap: `edgeaccel boards` never imports TensorFl
 """
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,9 +12,12 @@ import pydantic
 from pydantic import Field, PositiveInt
 
 from edgeaccel.errors import ConfigError
+from edgeaccel.resources import builtin_boards_dir
 from edgeaccel.yamlschema import Strict, load_record, read_yaml
 
-BOARDS_DIR = Path(os.environ.get("EDGEACCEL_BOARDS", Path(__file__).resolve().parent.parent / "boards"))
+BOARDS_DIR = builtin_boards_dir()
+USER_BOARDS_VARIABLE = "EDGEACCEL_BOARDS"
+_BOARD_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Count = Annotated[int, Field(ge=0)]
 
@@ -82,15 +86,37 @@ class Board(Strict):
         return self
 
 
+def board_dirs() -> list[Path]:
+    """Where board files are looked up: the folders in $EDGEACCEL_BOARDS (os.pathsep-separated, first
+    wins), then the boards that ship with edgeaccel. A user's board of the same name takes precedence."""
+    user = [Path(part).expanduser() for part in os.environ.get(USER_BOARDS_VARIABLE, "").split(os.pathsep) if part]
+    for directory in user:
+        if not directory.is_dir():
+            raise ConfigError(f"${USER_BOARDS_VARIABLE}: expected folders of board .yaml files, received {str(directory)!r}, "
+                              "which is not a folder")
+    return user + [BOARDS_DIR]
+
+
+def board_files() -> dict[str, Path]:
+    """Every board file by name; a name found in an earlier folder hides the later ones."""
+    found: dict[str, Path] = {}
+    for directory in board_dirs():
+        for path in sorted(directory.glob("*.yaml")):
+            found.setdefault(path.stem, path)
+    return dict(sorted(found.items()))
+
+
 def board_names() -> list[str]:
-    return sorted(path.stem for path in BOARDS_DIR.glob("*.yaml"))
+    return list(board_files())
 
 
 def load_board(name: str) -> Board:
     """Load a board by its file name or one of its aliases (`pynq` for `pynq-z2`)."""
-    path = BOARDS_DIR / f"{name}.yaml"
-    if not path.is_file():
-        path = _path_for_alias(name)
+    if not isinstance(name, str) or not _BOARD_NAME.match(name):
+        raise ConfigError(f"board: expected a board name (letters, digits, '.', '_', '-'; see `edgeaccel boards`), "
+                          f"received {name!r}")
+    files = board_files()
+    path = files.get(name) or _path_for_alias(name, files)
     board = load_record(path, Board)
     if board.name != path.stem:
         raise ConfigError(f"{path}: name: expected {path.stem!r} (the file's name), received {board.name!r}")
@@ -101,9 +127,9 @@ def load_all_boards() -> list[Board]:
     return [load_board(name) for name in board_names()]
 
 
-def _path_for_alias(alias: str) -> Path:
-    for path in sorted(BOARDS_DIR.glob("*.yaml")):
-        aliases = (read_yaml(path) or {}).get("aliases", []) if path.is_file() else []
+def _path_for_alias(alias: str, files: dict[str, Path]) -> Path:
+    for path in files.values():
+        aliases = (read_yaml(path) or {}).get("aliases", [])
         if isinstance(aliases, list) and alias in aliases:
             return path
-    raise ConfigError(f"unknown board: expected one of {', '.join(board_names())}, received {alias!r}")
+    raise ConfigError(f"unknown board: expected one of {', '.join(files)}, received {alias!r}")

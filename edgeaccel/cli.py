@@ -14,6 +14,7 @@ from pathlib import Path
 
 from edgeaccel import __version__
 from edgeaccel.errors import EdgeAccelError
+from edgeaccel.targets import backend_names, targets
 
 log = logging.getLogger("edgeaccel")
 
@@ -72,22 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, help="build directory (default build/<name>)")
     train.set_defaults(handler=_train)
 
-    convert = verbs.add_parser("convert", parents=[common], help="export a model to a target")
+    convert = verbs.add_parser("convert", parents=[common], help="export a model to a target",
+                               formatter_class=argparse.RawDescriptionHelpFormatter,
+                               description="Export a QKeras or Keras model to a target:\n" +
+                                           "\n".join(f"  {t.name:<8} {t.summary}" for t in targets().values()))
     convert.add_argument("model", type=Path, metavar="MODEL.h5")
-    convert.add_argument("--target", required=True, help="tflite, tflm (TFLite Micro for an MCU board), edgetpu (Coral) or hls")
+    convert.add_argument("--target", required=True, help=", ".join(targets()))
     convert.add_argument("--board", help="board name (see `edgeaccel boards`)")
     convert.add_argument("--calib", type=Path, metavar="DATA.npz", help="calibration data for int8, tflm and edgetpu (default: calib.npz beside the model)")
-    convert.add_argument("--mode", default="int8", help="tflite: int8 (default), float16, dynamic or float32")
-    convert.add_argument("--io-type", default="io_parallel", help="hls: io_parallel (default) or io_stream")
-    convert.add_argument("--reuse-factor", type=_positive_int, default=1, help="hls: multiplications per multiplier (default 1)")
-    convert.add_argument("--strategy", default="latency", help="hls: latency (default) or resource")
-    convert.add_argument("--softmax", default="stable", help="hls: a final softmax as stable (default) or argmax, or drop it")
+    _add_target_options(convert)
     convert.add_argument("-o", "--out", type=Path, required=True, metavar="DIR")
     convert.set_defaults(handler=_convert)
 
     sim = verbs.add_parser("sim", parents=[common], help="run an artifact on a simulation backend")
     sim.add_argument("artifact", type=Path, metavar="ARTIFACT")
-    sim.add_argument("--backend", required=True, help="keras, tflite, tflm (TFLite Micro host interpreter) or csim")
+    sim.add_argument("--backend", required=True, help=", ".join(backend_names()))
     sim.add_argument("--data", type=Path, required=True, metavar="DATA.npz")
     sim.add_argument("--out", type=Path, metavar="PRED.npy", help="write the raw outputs here")
     sim.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -145,6 +145,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _target_option_fields() -> dict[str, list[tuple[str, object]]]:
+    """Every option field of every target, with the targets that take it."""
+    fields: dict[str, list[tuple[str, object]]] = {}
+    for name, record in targets().items():
+        for field, info in record.Options.model_fields.items():
+            fields.setdefault(field, []).append((name, info))
+    return fields
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per target option field (`io_type` -> `--io-type`); the help names the targets that take it.
+    Values are checked by the target's Options model, so a wrong one gives one line naming the flag."""
+    for field, uses in _target_option_fields().items():
+        descriptions = {info.description for _, info in uses}
+        names = ", ".join(name for name, _ in uses)
+        text = (f"{names}: {descriptions.pop()}" if len(descriptions) == 1
+                else "; ".join(f"{name}: {info.description}" for name, info in uses))
+        parser.add_argument("--" + field.replace("_", "-"), dest=f"option_{field}", default=None,
+                            metavar=_metavar(uses[0][1].annotation, field), help=text)
+
+
+def _metavar(annotation, field: str) -> str:
+    import typing
+
+    if typing.get_origin(annotation) is typing.Literal:
+        return "{" + ",".join(map(str, typing.get_args(annotation))) + "}"
+    if annotation is int or "Int" in getattr(annotation, "__name__", ""):
+        return "N"
+    return field.upper()
+
+
+def _given_target_options(args, target: str) -> dict:
+    """The target options given on the command line; one for another target is refused by name."""
+    from edgeaccel.errors import ConfigError
+
+    given = {field: getattr(args, f"option_{field}") for field in _target_option_fields()
+             if getattr(args, f"option_{field}") is not None}
+    accepted = targets()[target].Options.model_fields if target in targets() else given
+    for field in given:
+        if field not in accepted:
+            takers = ", ".join(name for name, _ in _target_option_fields()[field])
+            raise ConfigError(f"--{field.replace('_', '-')}: expected with --target {takers}, received with --target {target}")
+    return given
+
+
 def _global_flags(default) -> argparse.ArgumentParser:
     """--debug and --quiet, accepted before or after the verb (the verb's copy must not reset them)."""
     flags = argparse.ArgumentParser(add_help=False)
@@ -175,21 +220,20 @@ def _train(args) -> int:
 
 
 def _convert(args) -> int:
-    from edgeaccel.convert import ConvertRequest, convert
+    from edgeaccel.convert import ConvertRequest
+    from edgeaccel.targets import convert, target
 
-    if args.board:
-        from edgeaccel.boards import load_board
-
-        load_board(args.board)
-    options = {"mode": args.mode, "io_type": args.io_type, "reuse_factor": args.reuse_factor,
-               "strategy": args.strategy, "softmax": args.softmax}
-    request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib, options=options)
+    request = ConvertRequest(args.model, args.out, board=args.board, calib_path=args.calib,
+                             options=_given_target_options(args, target(args.target).name))
     artifact = convert(request, args.target)
-    if artifact.target == "edgetpu" and not args.quiet:
-        from edgeaccel.estimate.edgetpu import render_edgetpu_analysis
+    log.info("wrote %s: %s artifact, %d files", artifact.directory, artifact.target, len(artifact.files))
+    if artifact.estimate is not None:
+        from edgeaccel.estimate import render_estimate
 
-        print(render_edgetpu_analysis(artifact.details["mapping"], artifact.details["compiler"]))
-    log.info("wrote %s (%s)", artifact.directory, ", ".join(artifact.files))
+        if artifact.target == "edgetpu" and not args.quiet:
+            print(render_estimate(artifact.estimate))
+        elif "verdict" in artifact.estimate:
+            log.info("estimate on %s: %s (edgeaccel estimate %s)", artifact.board, artifact.estimate["verdict"], artifact.directory)
     return 0
 
 
@@ -197,7 +241,7 @@ def _sim(args) -> int:
     import numpy as np
 
     from edgeaccel.data import read_npz
-    from edgeaccel.sim import open_backend
+    from edgeaccel.targets import open_backend
 
     backend = open_backend(args.backend, args.artifact)
     x, y = read_npz(args.data)
@@ -224,7 +268,7 @@ def _estimate(args) -> int:
 
 
 def _bitstream(args) -> int:
-    from edgeaccel.convert.vendor import build_bitstream
+    from edgeaccel.bitstream import build_bitstream
 
     build_bitstream(args.artifact)
     return 0

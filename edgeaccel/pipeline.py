@@ -13,12 +13,11 @@ import numpy as np
 from edgeaccel.artifact import write_json
 from edgeaccel.data import check_against_input, load_dataset, split_dataset, write_npz
 from edgeaccel.errors import ModelError
-from edgeaccel.project import Project, load_project
+from edgeaccel.project import load_project
 from edgeaccel.staging import staged_directory
 
 log = logging.getLogger(__name__)
 
-TARGET_BACKENDS = {"tflite": "tflite", "tflm": "tflm", "edgetpu": "tflite", "hls": "csim"}
 CALIBRATION_FILE = "calib.npz"
 TEST_FILE = "test.npz"
 MODEL_FILE = "model.h5"
@@ -31,12 +30,17 @@ class BuildResult:
     metrics: dict
 
 
-def default_build_dir(project: Project) -> Path:
+def default_build_dir(project) -> Path:
     return Path("build") / project.name
 
 
 def train_project(project_path: Path | str, out: Path | str | None = None, progress: bool = True) -> BuildResult:
-    """QAT only: writes model.h5, float_model.h5, test.npz, calib.npz and training.json."""
+    """Quantization-aware training only, as `edgeaccel train`.
+
+    Writes model.h5 (the QKeras model), float_model.h5, test.npz, calib.npz and training.json into
+    `out` (default build/<project name>), staged so that a failure leaves an earlier build as it was.
+    Raises ConfigError/DataError/ModelError/UnsupportedError (edgeaccel.errors) on bad input.
+    """
     project = load_project(project_path)
     out_dir = Path(out) if out else default_build_dir(project)
     with staged_directory(out_dir) as staged:
@@ -46,21 +50,29 @@ def train_project(project_path: Path | str, out: Path | str | None = None, progr
 
 
 def run_project(project_path: Path | str, out: Path | str | None = None, progress: bool = True) -> BuildResult:
-    """The whole pipeline: train, export every target, simulate every backend, compare, report."""
+    """The whole pipeline for a project file, as `edgeaccel run`.
+
+    Checks every target's options and board first, then trains (float baseline, then QAT), converts
+    to every target the project names, runs each artifact on its simulation backend against the
+    QKeras model on the held-out split, records fidelity checks and estimates in metrics.json, and
+    writes report.html and report.md. The build directory (`out`, default build/<project name>) is
+    staged and swapped in only when complete. Returns the directory and the metrics.
+    """
     from edgeaccel.report import write_report
 
     project = load_project(project_path)
     out_dir = Path(out) if out else default_build_dir(project)
     with staged_directory(out_dir) as staged:
+        requests = _export_requests(project, staged)
         training = _train(project, staged, progress)
-        targets = _export_targets(project, staged)
+        targets = _export_targets(requests)
         metrics = _measure(project, staged, training, targets)
         write_json(staged / "metrics.json", metrics)
         write_report(staged)
     return BuildResult(out_dir, metrics)
 
 
-def _train(project: Project, directory: Path, progress: bool) -> dict:
+def _train(project, directory: Path, progress: bool) -> dict:
     from edgeaccel.models.files import is_quantized, load_model, save_model
     from edgeaccel.models.training import seed_everything, train
     from edgeaccel.quantize.qat import quantize_model
@@ -113,53 +125,64 @@ def check_classes(model, classes: int) -> None:
         raise ModelError(f"model.path: expected at least {classes} outputs (one per class in the data), received {outputs}")
 
 
-def _export_targets(project: Project, directory: Path) -> dict:
-    from edgeaccel.convert import ConvertRequest, convert
+def _export_requests(project, directory: Path) -> dict:
+    """One checked convert request per target of the project (options and boards checked now, before training)."""
+    from edgeaccel.convert import ConvertRequest
+    from edgeaccel.targets import checked_request
 
-    artifacts = {}
-    for target, spec in project.targets:
-        if spec is None:
-            continue
+    requests = {}
+    for name, spec in project.target_specs().items():
         options = spec.model_dump()
-        request = ConvertRequest(directory / MODEL_FILE, directory / target, board=options.pop("board", None),
+        request = ConvertRequest(directory / MODEL_FILE, directory / name, board=options.pop("board", None),
                                  calib_path=directory / CALIBRATION_FILE, options=options)
-        artifacts[target] = convert(request, target)
-    return artifacts
+        requests[name] = checked_request(request, name)
+    return requests
 
 
-def _measure(project: Project, directory: Path, training: dict, targets: dict) -> dict:
+def _export_targets(requests: dict) -> dict:
+    from edgeaccel.targets import convert
+
+    return {name: convert(request, name) for name, request in requests.items()}
+
+
+def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
+    """Every target's backend on the test split against QKeras, the fidelity checks and the estimates.
+    Metrics are keyed by target name; `titles` says what each row is."""
     from edgeaccel.data import read_npz
     from edgeaccel.models.files import load_model
-    from edgeaccel.sim import open_backend
+    from edgeaccel.targets import open_backend, simulator_for, target
 
     x, y = read_npz(directory / TEST_FILE, need_labels=True)
     keras = open_backend("keras", directory / MODEL_FILE)
     reference = keras.predict(x)
     outputs = {"qkeras": reference}
+    titles = {"qkeras": "QKeras (reference)"}
     if training["float_training"] is not None or not project.model.builtin:
         outputs["float"] = np.asarray(load_model(directory / FLOAT_MODEL_FILE).predict(x, verbose=0))
+        titles["float"] = "float baseline (Keras)"
     qmodel = keras.model
     fidelity, estimates, mcu_estimates, edgetpu = {}, {}, {}, {}
-    for target, artifact in targets.items():
-        backend = open_backend(TARGET_BACKENDS[target], directory / target)
-        name = target if target == "edgetpu" else backend.name
+    for name, artifact in targets.items():
+        backend = open_backend(simulator_for(name), artifact.directory)
         outputs[name] = backend.predict(x)
+        titles[name] = target(name).title
         if backend.name == "csim":
             from edgeaccel.sim.fidelity import csim_fidelity
 
             fidelity["csim"] = csim_fidelity(backend, qmodel, x)
-            estimates[target] = artifact.details["estimate"]
-        if target == "tflm":
+            estimates[name] = artifact.estimate
+        if name == "tflm":
             from edgeaccel.sim.fidelity import agreement
 
-            litert = open_backend("tflite", directory / target).predict(x)
+            litert = open_backend("tflite", artifact.directory).predict(x)
             fidelity["tflm"] = agreement(outputs[name], litert, "tflite backend (LiteRT int8) on the same model.tflite")
-            mcu_estimates[target] = artifact.details["estimate"]
-        if target == "edgetpu":
-            edgetpu = artifact.details["mapping"]["summary"] | {"compiler": artifact.details["compiler"]["available"]}
+            mcu_estimates[name] = artifact.estimate
+        if name == "edgetpu":
+            edgetpu = artifact.estimate["summary"] | {"compiler": artifact.details.compiler["available"]}
     backends = {name: compare(out, reference, y) for name, out in outputs.items()}
     return training | {
         "backends": backends,
+        "titles": titles,
         "bit_sweep": _with_main_model(training["bit_sweep"], project.quantization.weight_bits, backends["qkeras"]["accuracy"]),
         "fidelity": fidelity,
         "estimates": estimates,

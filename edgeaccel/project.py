@@ -1,129 +1,69 @@
 """The project file: what to train, how to quantize it, and which targets to build.
 
-See `examples/digits.yaml` for a commented example; every key is checked here.
+See `examples/digits.yaml` for a commented example; every key is checked here. The `targets`
+section has one optional key per export target (edgeaccel.targets); each takes the target's
+options and, where the target builds for a board, `board`.
 """
 
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import pydantic
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
+from edgeaccel.specs import DataSpec, ModelSpec, QuantSpec, TrainingSpec
 from edgeaccel.yamlschema import Strict, load_record
 
-Bits = Annotated[int, Field(ge=2, le=16)]
-IntegerBits = Annotated[int, Field(ge=0, le=8)]
+
+@cache
+def targets_spec() -> type[Strict]:
+    """The `targets` section's record, generated from the target registry."""
+    from edgeaccel.targets import targets
+
+    fields: dict[str, Any] = {}
+    for name, record in targets().items():
+        spec = record.Options
+        if record.board_kinds or record.default_board:
+            board = Field(record.default_board, description=f"a board of kind {' or '.join(record.board_kinds)}")
+            spec = pydantic.create_model(f"{record.Options.__name__}InProject", __base__=record.Options,
+                                         board=(str | None, board))
+        default = spec() if record.in_new_projects else None
+        fields[name] = (spec | None, Field(default, description=record.summary))
+    return pydantic.create_model("TargetsSpec", __base__=Strict, **fields)
 
 
-class DataSpec(Strict):
-    source: str = Field(description="'sklearn:digits', or a path to a .npz with x and y")
-    test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
-    seed: int = 0
-    normalize: Literal["max_abs", "none"] = "max_abs"
+@cache
+def project_record() -> type[Strict]:
+    class Project(Strict):
+        name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+        data: DataSpec
+        model: ModelSpec
+        quantization: QuantSpec = QuantSpec()
+        training: TrainingSpec = TrainingSpec()
+        targets: targets_spec() = targets_spec()()
+        base_dir: Path = Field(Path("."), exclude=True, description="the project file's folder; relative paths start here")
+
+        def resolve(self, path: Path | str) -> Path:
+            path = Path(path)
+            return path if path.is_absolute() else self.base_dir / path
+
+        def target_specs(self) -> dict[str, Any]:
+            """The targets this project builds, by name, with their options (and board)."""
+            return {name: spec for name, spec in self.targets if spec is not None}
+
+    return Project
 
 
-class ModelSpec(Strict):
-    builtin: Literal["mlp", "cnn"] | None = None
-    path: Path | None = Field(None, description="a user's float Keras .h5 to quantize")
-    hidden: list[PositiveInt] = [64, 32]
-    filters: list[PositiveInt] = [8, 16]
-    kernel_size: PositiveInt = 3
-    batchnorm: bool = False
-
-    @pydantic.model_validator(mode="after")
-    def _one_source(self):
-        if (self.builtin is None) == (self.path is None):
-            raise ValueError("expected exactly one of 'builtin' (mlp or cnn) or 'path' (a float Keras .h5)")
-        return self
-
-
-class LayerQuantSpec(Strict):
-    weight_bits: Bits | None = None
-    weight_integer: IntegerBits | None = None
-    bias_bits: Bits | None = None
-    bias_integer: IntegerBits | None = None
-    activation_bits: Bits | None = None
-    activation_integer: IntegerBits | None = None
-
-
-class QuantSpec(Strict):
-    weight_bits: Bits = 8
-    weight_integer: IntegerBits = 0
-    bias_bits: Bits = 8
-    bias_integer: IntegerBits = 0
-    activation_bits: Bits = 8
-    activation_integer: IntegerBits = 0
-    input_bits: Bits = 8
-    input_integer: IntegerBits = 0
-    overrides: dict[str, LayerQuantSpec] = {}
-    sweep_bits: list[Bits] = Field([], description="also QAT-train at these widths, for the accuracy-versus-bits plot")
-
-    def for_layer(self, name: str) -> "QuantSpec":
-        """The spec with the override for layer `name` applied."""
-        override = self.overrides.get(name)
-        if override is None:
-            return self
-        return self.model_copy(update=override.model_dump(exclude_none=True))
-
-
-class EarlyStoppingSpec(Strict):
-    patience: PositiveInt = 5
-    monitor: Literal["val_loss", "val_accuracy"] = "val_loss"
-
-
-class TrainingSpec(Strict):
-    epochs: PositiveInt = 30
-    batch_size: PositiveInt = 32
-    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.003
-    validation_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
-    early_stopping: EarlyStoppingSpec | None = EarlyStoppingSpec()
-    float_baseline: bool = True
-
-
-class TfliteTargetSpec(Strict):
-    mode: Literal["int8", "float16", "dynamic", "float32"] = "int8"
-    calibration_samples: PositiveInt = 300
-
-
-class HlsTargetSpec(Strict):
-    board: str = "pynq-z2"
-    io_type: Literal["io_parallel", "io_stream"] = "io_parallel"
-    reuse_factor: PositiveInt = 1
-    strategy: Literal["latency", "resource"] = "latency"
-    softmax: Literal["stable", "argmax", "drop"] = "stable"
-
-
-class TflmTargetSpec(Strict):
-    board: str = "nano33ble"
-    calibration_samples: PositiveInt = 300
-
-
-class EdgeTpuTargetSpec(Strict):
-    board: str | None = None
-    calibration_samples: PositiveInt = 300
-
-
-class TargetsSpec(Strict):
-    tflite: TfliteTargetSpec | None = TfliteTargetSpec()
-    tflm: TflmTargetSpec | None = None
-    edgetpu: EdgeTpuTargetSpec | None = None
-    hls: HlsTargetSpec | None = None
-
-
-class Project(Strict):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
-    data: DataSpec
-    model: ModelSpec
-    quantization: QuantSpec = QuantSpec()
-    training: TrainingSpec = TrainingSpec()
-    targets: TargetsSpec = TargetsSpec()
-    base_dir: Path = Field(Path("."), exclude=True, description="the project file's folder; relative paths start here")
-
-    def resolve(self, path: Path | str) -> Path:
-        path = Path(path)
-        return path if path.is_absolute() else self.base_dir / path
-
-
-def load_project(path: Path | str) -> Project:
+def load_project(path: Path | str):
+    """The project file at `path`, checked key by key (one line naming the key on a mistake)."""
     path = Path(path)
-    return load_record(path, Project, base_dir=path.parent)
+    return load_record(path, project_record(), base_dir=path.parent)
+
+
+def __getattr__(name: str):
+    if name == "Project":
+        return project_record()
+    if name == "TargetsSpec":
+        return targets_spec()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,34 +8,44 @@ synthesis), so csim can return any layer's output, the logits included.
 import logging
 import shutil
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import Field, PositiveInt
 
 from edgeaccel.artifact import Artifact, read_artifact, write_manifest
+from edgeaccel.convert import ConvertRequest, Target, TargetOptions
+from edgeaccel.details import HlsDetails
 from edgeaccel.errors import ConfigError, UnsupportedError
+from edgeaccel.resources import hls_template
 from edgeaccel.staging import staged_directory
 
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = "hls4ml_prj"
 DEFAULT_BOARD = "pynq-z2"
-IO_TYPES = ("io_parallel", "io_stream")
-STRATEGIES = ("latency", "resource")
-SOFTMAX_CHOICES = ("stable", "argmax", "drop")
 TESTBENCH_SAMPLES = 200
-TEMPLATES = Path(__file__).resolve().parents[2] / "hls_templates"
-TESTBENCH_MAKEFILE = TEMPLATES / "testbench" / "edgeaccel_testbench.mk"
-PYNQ_DRIVER = TEMPLATES / "pynq" / "edgeaccel_overlay.py"
+TESTBENCH_MAKEFILE = hls_template("testbench", "edgeaccel_testbench.mk")
+PYNQ_DRIVER = hls_template("pynq", "edgeaccel_overlay.py")
 
 
-def convert_hls(request) -> Artifact:
+class HlsOptions(TargetOptions):
+    io_type: Literal["io_parallel", "io_stream"] = Field(
+        "io_parallel", description="io_parallel (default: every layer's values at once) or io_stream (FIFOs between layers)")
+    reuse_factor: PositiveInt = Field(1, description="multiplications per multiplier (default 1)")
+    strategy: Literal["latency", "resource"] = Field("latency", description="latency (default) or resource")
+    softmax: Literal["stable", "argmax", "drop"] = Field(
+        "stable", description="a final softmax as stable (default) or argmax hardware, or drop it")
+
+
+def convert_hls(request: ConvertRequest) -> Artifact:
     from edgeaccel.boards import load_board
     from edgeaccel.convert import hls4ml_adapter as hls
-    from edgeaccel.estimate.fpga import estimate_fpga, layers_from_hls_records
     from edgeaccel.models.files import load_model
     from edgeaccel.quantize.grid import input_grid
 
-    options = _options(request.options)
+    request = request.with_options(HlsOptions)
+    options = request.options.model_dump()
     board = load_board(request.board or DEFAULT_BOARD)
     if board.kind != "fpga":
         raise ConfigError(f"--board: expected an FPGA board for --target hls, received {board.name!r} (kind {board.kind})")
@@ -69,8 +79,7 @@ def convert_hls(request) -> Artifact:
             Path(path).unlink()
         records = hls.layer_records(graph)
         n_in, n_out = hls.input_output_sizes(graph)
-        estimate = estimate_fpga(layers_from_hls_records(records, options), board, options["io_type"])
-        details = {
+        details = HlsDetails(**{
             "project_dir": PROJECT_DIR,
             "backend": backend,
             "part": board.fpga.part,
@@ -85,12 +94,11 @@ def convert_hls(request) -> Artifact:
             "layers": records,
             "precisions": {r["name"]: {k: v for k, v in r.items() if k in ("result", "weight_type", "bias_type", "accum")}
                            for r in records},
-            "estimate": estimate,
             "hls_config": config,
-        }
+        })
         write_manifest(staged, "hls", board.name, details, source=request.model_path)
-    log.info("hls: %s project for %s (%s, %s, reuse factor %d); estimate: %s", backend, board.name,
-             options["io_type"], options["strategy"], options["reuse_factor"], estimate["verdict"])
+    log.info("hls: %s project for %s (%s, %s, reuse factor %d)", backend, board.name,
+             options["io_type"], options["strategy"], options["reuse_factor"])
     return read_artifact(request.out_dir)
 
 
@@ -114,22 +122,6 @@ def write_weights(artifact: Artifact, qmodel, directory: Path) -> Path:
                                f"(e.g. {first[0]}), received {first[1]}; convert the model again instead")
     hls.write_weights_only(graph)
     return directory / "firmware" / "weights"
-
-
-def _options(options: dict) -> dict:
-    io_type = options.get("io_type") or "io_parallel"
-    strategy = (options.get("strategy") or "latency").lower()
-    softmax = options.get("softmax") or "stable"
-    reuse = options.get("reuse_factor") or 1
-    if io_type not in IO_TYPES:
-        raise ConfigError(f"--io-type: expected one of {', '.join(IO_TYPES)}, received {io_type!r}")
-    if strategy not in STRATEGIES:
-        raise ConfigError(f"--strategy: expected one of {', '.join(STRATEGIES)}, received {strategy!r}")
-    if softmax not in SOFTMAX_CHOICES:
-        raise ConfigError(f"--softmax: expected one of {', '.join(SOFTMAX_CHOICES)}, received {softmax!r}")
-    if not isinstance(reuse, int) or isinstance(reuse, bool) or reuse < 1:
-        raise ConfigError(f"--reuse-factor: expected a positive integer, received {reuse!r}")
-    return {"io_type": io_type, "strategy": strategy, "reuse_factor": reuse, "softmax": softmax}
 
 
 def _model_for_hardware(qmodel, softmax: str):
@@ -185,3 +177,17 @@ def _testbench_data(request, model, grid, staged: Path) -> dict:
     np.save(staged / "tb_input.npy", x)
     np.save(staged / "tb_output.npy", y)
     return {"input_data_tb": str(staged / "tb_input.npy"), "output_data_tb": str(staged / "tb_output.npy")}
+
+
+TARGET = Target(
+    name="hls",
+    title="HLS csim (hls4ml, g++)",
+    summary="an hls4ml project (HLS C++) for an FPGA board, whose C simulation equals QKeras bit for bit",
+    convert=convert_hls,
+    Options=HlsOptions,
+    Details=HlsDetails,
+    simulator="csim",
+    board_kinds=("fpga",),
+    default_board=DEFAULT_BOARD,
+    bundle_kind="csim",
+)

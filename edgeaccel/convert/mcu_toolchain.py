@@ -8,7 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from edgeaccel.sim.csim_build import run_tool
+from edgeaccel.tools import run_tool
 
 log = logging.getLogger(__name__)
 

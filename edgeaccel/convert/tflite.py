@@ -11,9 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from typing import Literal
+
+from pydantic import Field, PositiveInt
+
 from edgeaccel.artifact import Artifact, write_manifest
-from edgeaccel.convert.tflite_info import describe_tflite
-from edgeaccel.errors import ConfigError, DataError
+from edgeaccel.convert import ConvertRequest, Target, TargetOptions
+from edgeaccel.details import TfliteDetails
+from edgeaccel.readers.tflite_info import describe_tflite
+from edgeaccel.errors import DataError
 from edgeaccel.quantize.grid import InputGrid
 from edgeaccel.progress import progress_bar
 from edgeaccel.staging import staged_directory
@@ -21,19 +27,25 @@ from edgeaccel.tfenv import quiet_native_stderr, tensorflow
 
 log = logging.getLogger(__name__)
 
-MODES = ("int8", "float16", "dynamic", "float32")
 MODEL_FILE = "model.tflite"
-CALIBRATION_LIMIT = 300
 
 
-def convert_tflite(request) -> Artifact:
+class CalibratedOptions(TargetOptions):
+    calibration_samples: PositiveInt = Field(300, description="int8: how many calibration samples to use (default 300)")
+
+
+class TfliteOptions(CalibratedOptions):
+    mode: Literal["int8", "float16", "dynamic", "float32"] = Field(
+        "int8", description="int8 full-integer (default), float16, dynamic range or float32")
+
+
+def convert_tflite(request: ConvertRequest) -> Artifact:
     from edgeaccel.models.files import load_model
     from edgeaccel.quantize.export import plain_keras_model
     from edgeaccel.quantize.grid import input_grid
 
-    mode = request.options.get("mode", "int8")
-    if mode not in MODES:
-        raise ConfigError(f"--mode: expected one of {', '.join(MODES)}, received {mode!r}")
+    request = request.with_options(TfliteOptions)
+    mode = request.options.mode
     qmodel = load_model(request.model_path)
     grid = input_grid(qmodel)
     calibration = calibration_data(request, qmodel, grid) if mode == "int8" else None
@@ -42,13 +54,13 @@ def convert_tflite(request) -> Artifact:
     reference = to_tflite(plain, "float32", None) if mode != "float32" else flatbuffer
     with staged_directory(request.out_dir) as staged:
         (staged / MODEL_FILE).write_bytes(flatbuffer)
-        details = describe_tflite(flatbuffer) | {
+        details = TfliteDetails(**describe_tflite(flatbuffer), **{
             "mode": mode,
             "model_file": MODEL_FILE,
             "input_grid": grid.to_dict() if grid else None,
             "calibration_samples": 0 if calibration is None else len(calibration),
             "float32_reference": {"bytes": len(reference), "weight_bytes": describe_tflite(reference)["weight_bytes"]},
-        }
+        })
         write_manifest(staged, "tflite", request.board, details, source=request.model_path)
     log.info("tflite: %s model, %d bytes (float32: %d bytes)", mode, len(flatbuffer), len(reference))
     from edgeaccel.artifact import read_artifact
@@ -95,7 +107,7 @@ def calibration_data(request, qmodel, grid) -> np.ndarray:
     calib_path = request.calib_path or _default_calibration(request.model_path)
     x, _ = read_npz(calib_path)
     check_against_input(x, input_shape(qmodel), f"{calib_path}: x")
-    limit = int(request.options.get("calibration_samples", CALIBRATION_LIMIT))
+    limit = request.options.calibration_samples
     return x[:limit] if grid is None else grid.quantize(x[:limit])
 
 
@@ -131,3 +143,17 @@ def _default_calibration(model_path: Path) -> Path:
     raise DataError(
         f"int8 conversion needs calibration data: expected --calib DATA.npz (or calib.npz beside {model_path}), received none"
     )
+
+
+TARGET = Target(
+    name="tflite",
+    title="TFLite (LiteRT)",
+    summary="a .tflite for Linux boards and phones: int8 full-integer, float16, dynamic range or float32",
+    convert=convert_tflite,
+    Options=TfliteOptions,
+    Details=TfliteDetails,
+    simulator="tflite",
+    board_kinds=("linux", "edgetpu"),
+    bundle_kind="tflite",
+    in_new_projects=True,
+)

@@ -10,6 +10,9 @@ static batch of 1: a microcontroller runs one sample at a time.
 import logging
 
 from edgeaccel.artifact import Artifact, read_artifact, write_manifest
+from edgeaccel.convert import ConvertRequest, Target
+from edgeaccel.convert.tflite import CalibratedOptions
+from edgeaccel.details import TflmDetails
 from edgeaccel.errors import ConfigError
 from edgeaccel.staging import staged_directory
 
@@ -19,17 +22,21 @@ MODEL_FILE = "model.tflite"
 DEFAULT_BOARD = "nano33ble"
 
 
-def convert_tflm(request) -> Artifact:
+class TflmOptions(CalibratedOptions):
+    pass
+
+
+def convert_tflm(request: ConvertRequest) -> Artifact:
     from edgeaccel import __version__
     from edgeaccel.boards import load_board
     from edgeaccel.convert.mcu_toolchain import core_for, cross_compile_model_data
     from edgeaccel.convert.tflite import export_int8
-    from edgeaccel.convert.tflite_graph import count_macs, read_graph
-    from edgeaccel.convert.tflite_info import describe_tflite
+    from edgeaccel.readers.tflite_graph import count_macs, read_graph
+    from edgeaccel.readers.tflite_info import describe_tflite
     from edgeaccel.convert.tflm_arena import measure_arena
     from edgeaccel.convert.tflm_sources import render_sources, resolver_ops
-    from edgeaccel.estimate.mcu import estimate_mcu
 
+    request = request.with_options(TflmOptions)
     if request.board is None:
         log.info("tflm: no --board given; sizing for %s", DEFAULT_BOARD)
     board = load_board(request.board or DEFAULT_BOARD)
@@ -52,7 +59,7 @@ def convert_tflm(request) -> Artifact:
         cross = cross_compile_model_data(staged, board.mcu.core)
         if not cross["available"]:
             log.warning("tflm: model_data.cc not cross-compiled: %s", cross["reason"])
-        details = info | {
+        details = TflmDetails(**info, **{
             "mode": "int8",
             "model_file": MODEL_FILE,
             "input_grid": export.grid.to_dict() if export.grid else None,
@@ -64,9 +71,21 @@ def convert_tflm(request) -> Artifact:
             "macs_per_op": [{"index": op.index, "op": op.name, "macs": count_macs(op)} for op in graph.ops if count_macs(op)],
             "sources": sorted(sources),
             "cross_compile": cross,
-        }
-        details["estimate"] = estimate_mcu(details, board)
+        })
         write_manifest(staged, "tflm", board.name, details, source=request.model_path)
-    log.info("tflm: %d-byte model, %d ops, arena %d bytes; %s on %s", info["bytes"], len(ops), arena["arena_bytes"],
-             details["estimate"]["verdict"], board.name)
+    log.info("tflm: %d-byte model, %d ops, arena %d bytes, for %s", info["bytes"], len(ops), arena["arena_bytes"], board.name)
     return read_artifact(request.out_dir)
+
+
+TARGET = Target(
+    name="tflm",
+    title="TFLite Micro (host interpreter)",
+    summary="C sources for TensorFlow Lite Micro on a microcontroller: the int8 model as a C array, the op resolver, "
+            "main.cc and the measured tensor arena",
+    convert=convert_tflm,
+    Options=TflmOptions,
+    Details=TflmDetails,
+    simulator="tflm",
+    board_kinds=("mcu",),
+    default_board=DEFAULT_BOARD,
+)

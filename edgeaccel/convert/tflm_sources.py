@@ -5,7 +5,7 @@ import hashlib
 
 import jinja2
 
-from edgeaccel.convert.tflite_graph import TfliteGraph
+from edgeaccel.readers.tflite_graph import TfliteGraph
 from edgeaccel.errors import UnsupportedError
 
 TEMPLATES = {

@@ -7,7 +7,7 @@ import numpy as np
 
 from edgeaccel.data.npz import check_finite, read_npz
 from edgeaccel.errors import DataError
-from edgeaccel.project import DataSpec
+from edgeaccel.specs import DataSpec
 
 
 @dataclass(frozen=True)

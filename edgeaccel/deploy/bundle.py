@@ -23,6 +23,7 @@ from edgeaccel.artifact import Artifact, sha256
 from edgeaccel.deploy.golden import Golden, csim_golden, tflite_golden
 from edgeaccel.deploy.validate import TOLERANCES, Tolerance
 from edgeaccel.errors import ConfigError, ModelError, UnsupportedError
+from edgeaccel.resources import hls_template
 
 log = logging.getLogger(__name__)
 
@@ -225,13 +226,12 @@ def _edgetpu(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream) -> t
 
 
 def _pynq(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream: Path | None) -> tuple[dict, Golden]:
-    from edgeaccel.convert.hls import PYNQ_DRIVER
-
     bit, hwh = find_bitstream(artifact, bitstream)
     golden = csim_golden(artifact, x)
     writer.copy(bit, f"overlay/{bit.stem}.bit")
     writer.copy(hwh, f"overlay/{bit.stem}.hwh")
-    writer.copy(PYNQ_DRIVER, PYNQ_DRIVER.name)
+    driver = hls_template("pynq", "edgeaccel_overlay.py")
+    writer.copy(driver, driver.name)
     details = artifact.details
     return {"bitstream": f"overlay/{bit.stem}.bit", "n_in": int(details["n_in"]), "n_out": int(details["n_out"]),
             "dma": PYNQ_DMA, "timeout_s": PYNQ_TIMEOUT_S}, golden

@@ -5,8 +5,22 @@ from pathlib import Path
 from edgeaccel.errors import ConfigError
 
 
+ESTIMATED_TARGETS = ("hls", "tflm", "edgetpu")
+
+
+def can_estimate(artifact) -> bool:
+    """Whether `estimate_artifact` has an estimate for this artifact on the board it was built for."""
+    return artifact.target in ESTIMATED_TARGETS and artifact.board is not None
+
+
 def estimate_artifact(directory: Path | str, board_name: str | None = None) -> dict:
-    """The estimate of a convert output directory against a board (default: the board it was built for)."""
+    """The estimate of a convert output directory against a board, as `edgeaccel estimate`.
+
+    An hls artifact gets FPGA resources, latency and initiation interval; a tflm artifact flash and
+    RAM; an edgetpu artifact (or a tflite artifact on an Edge TPU board) the op mapping. The board
+    defaults to the one the artifact was converted for. Raises ConfigError when no board is known
+    or the artifact's target has no estimate, ModelError for a directory that is not an artifact.
+    """
     from edgeaccel.artifact import read_artifact
     from edgeaccel.boards import load_board
 

@@ -13,7 +13,7 @@ Known compiler limits are reported too: edgetpu_compiler 16 cannot parse some op
 converters emit (edgetpu#631, #845). Only `edgetpu_compiler` itself has the final word.
 """
 
-from edgeaccel.convert.tflite_graph import OpInfo, TfliteGraph, read_graph
+from edgeaccel.readers.tflite_graph import OpInfo, TfliteGraph, read_graph
 from edgeaccel.errors import ModelError
 
 EIGHT_BIT = ("int8", "uint8")

@@ -4,7 +4,7 @@ Activations are separate layers, and the softmax is its own final layer, so that
 before it can be compared bit for bit across backends.
 """
 
-from edgeaccel.project import ModelSpec
+from edgeaccel.specs import ModelSpec
 from edgeaccel.tfenv import tensorflow
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgeaccel.project import TrainingSpec
+from edgeaccel.specs import TrainingSpec
 from edgeaccel.tfenv import tensorflow
 
 log = logging.getLogger(__name__)

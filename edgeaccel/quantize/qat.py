@@ -8,7 +8,7 @@ import json
 import warnings
 
 from edgeaccel.errors import ModelError, UnsupportedError
-from edgeaccel.project import QuantSpec
+from edgeaccel.specs import QuantSpec
 from edgeaccel.tfenv import tensorflow
 
 INPUT_QUANTIZER = "input_quant"

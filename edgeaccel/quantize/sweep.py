@@ -5,7 +5,7 @@ import logging
 
 import numpy as np
 
-from edgeaccel.project import QuantSpec, TrainingSpec
+from edgeaccel.specs import QuantSpec, TrainingSpec
 
 log = logging.getLogger(__name__)
 

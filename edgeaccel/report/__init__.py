@@ -10,6 +10,8 @@ from pathlib import Path
 import jinja2
 import markdown
 
+from edgeaccel.artifact import MANIFEST, read_artifact
+from edgeaccel.details import HlsDetails
 from edgeaccel.errors import DataError
 from edgeaccel.staging import write_text_atomically
 
@@ -22,9 +24,6 @@ _TEMPLATES = jinja2.Environment(
     autoescape=jinja2.select_autoescape(["html"]),
 )
 
-BACKEND_TITLES = {"float": "float baseline (Keras)", "qkeras": "QKeras (reference)", "tflite": "TFLite int8 (LiteRT)",
-                  "tflm": "TFLite Micro (host interpreter)", "edgetpu": "Edge TPU model (LiteRT on the host)",
-                  "csim": "HLS csim (hls4ml, g++)"}
 FIGURES_DIR = "report_files"
 
 
@@ -33,8 +32,9 @@ def write_report(directory: Path | str) -> Path:
     directory = Path(directory)
     metrics = _read_metrics(directory)
     qmodel = _load_qmodel(directory)
-    figures, notes = _figures(directory, metrics, qmodel)
-    context = {"m": metrics, "titles": BACKEND_TITLES, "layers": _layer_table(directory, qmodel),
+    titles = {name: metrics.get("titles", {}).get(name, name) for name in metrics["backends"]}
+    figures, notes = _figures(directory, metrics, qmodel, titles)
+    context = {"m": metrics, "titles": titles, "layers": _layer_table(directory, qmodel),
                "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
     figures_dir = directory / FIGURES_DIR
     figures_dir.mkdir(exist_ok=True)
@@ -67,11 +67,11 @@ def _load_qmodel(directory: Path):
     return load_model(directory / "model.h5")
 
 
-def _figures(directory: Path, metrics: dict, qmodel) -> tuple[dict, list[dict]]:
+def _figures(directory: Path, metrics: dict, qmodel, titles: dict) -> tuple[dict, list[dict]]:
     """The PNG figures by name, and the distribution figures' numbers (clipping, unused bits) per layer."""
     from edgeaccel.report import plots
 
-    figures = {"accuracy": plots.accuracy_bars(metrics["backends"], BACKEND_TITLES)}
+    figures = {"accuracy": plots.accuracy_bars(metrics["backends"], titles)}
     for target, estimate in metrics.get("estimates", {}).items():
         if "resources" in estimate:
             figures[f"resources_{target}"] = plots.resource_bars(estimate["resources"], f"{target}: {estimate.get('board', '')}")
@@ -100,9 +100,8 @@ def _layer_table(directory: Path, qmodel) -> list[dict]:
     from edgeaccel.report.distributions import layer_precisions
 
     rows = layer_precisions(qmodel)
-    hls_manifest = directory / "hls" / "artifact.json"
-    if hls_manifest.is_file():
-        precisions = json.loads(hls_manifest.read_text())["hls"]["precisions"]
+    if (directory / "hls" / MANIFEST).is_file():
+        precisions = read_artifact(directory / "hls", HlsDetails).details.precisions
         for row in rows:
             row["hls"] = precisions.get(row["name"], {})
     return rows

@@ -9,13 +9,13 @@ import ctypes
 import os
 import shutil
 import tempfile
-import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from edgeaccel.artifact import read_artifact
+from edgeaccel.details import HlsDetails
 from edgeaccel.errors import ModelError
 from edgeaccel.quantize.grid import InputGrid
 from edgeaccel.sim.csim_build import csim_library
@@ -32,9 +32,7 @@ class CsimBackend:
 
     def __init__(self, artifact: Path | str, threads: int | None = None):
         artifact = Path(artifact)
-        manifest = read_artifact(artifact)
-        if manifest.target != "hls":
-            raise ModelError(f"{artifact}: expected an hls artifact for the csim backend, received a {manifest.target} artifact")
+        manifest = read_artifact(artifact, HlsDetails)
         details = manifest.details
         self.artifact = manifest
         self.project = (artifact / details["project_dir"]).resolve()
@@ -48,14 +46,14 @@ class CsimBackend:
         self.threads = max(1, threads or os.cpu_count() or 1)
         self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
 
-    def use_weights(self, qmodel) -> None:
-        """Simulate `qmodel`, a retrain of the same architecture and precisions, without recompiling:
-        its weights are written to a private folder and fresh copies of the library load them."""
-        from edgeaccel.convert.hls import write_weights
-
-        directory = Path(tempfile.mkdtemp(prefix="edgeaccel-weights-"))
-        weakref.finalize(self, shutil.rmtree, directory, True)
-        self.weights = write_weights(self.artifact, qmodel, directory)
+    def use_weights(self, weights: Path | str) -> None:
+        """Simulate other weights for the same design without recompiling: `weights` is a firmware
+        weights folder, as `edgeaccel.convert.hls.write_weights` writes for a retrained model of the
+        same architecture and precisions. Fresh copies of the library load them."""
+        weights = Path(weights)
+        if not weights.is_dir():
+            raise ModelError(f"use_weights: expected a firmware weights folder, received {str(weights)!r}")
+        self.weights = weights
         self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
 
     def predict(self, x: np.ndarray) -> np.ndarray:

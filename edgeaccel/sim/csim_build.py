@@ -19,10 +19,12 @@ from pathlib import Path
 
 from edgeaccel.errors import ToolError
 from edgeaccel.progress import progress_bar
+from edgeaccel.resources import hls_template
+from edgeaccel.tools import run_tool
 
 log = logging.getLogger(__name__)
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "hls_templates" / "csim"
+TEMPLATES = hls_template("csim")
 CXX = os.environ.get("CXX", "g++")
 CXXFLAGS = ["-O3", "-std=c++17", "-fPIC", "-fno-gnu-unique"]
 LIBRARY = "libcsim.so"
@@ -97,15 +99,3 @@ def _check_loadable(library: Path) -> None:
         ctypes.CDLL(str(library), mode=os.RTLD_LOCAL)
     except OSError as e:
         raise ToolError(f"csim: expected a loadable library from {CXX}, received one the loader rejects ({e})") from e
-
-
-def run_tool(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run an external tool; a failure becomes a ToolError carrying the command and its output."""
-    log.debug("running %s", " ".join(command))
-    try:
-        return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
-    except FileNotFoundError as e:
-        raise ToolError(f"expected {command[0]!r} on PATH, received none") from e
-    except subprocess.CalledProcessError as e:
-        tail = " | ".join((e.stderr or e.stdout or "").strip().splitlines()[-5:])
-        raise ToolError(f"{Path(command[0]).name} failed (exit {e.returncode}): {' '.join(command[:3])} ...: {tail}") from e

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from edgeaccel.artifact import read_artifact
+from edgeaccel.details import HlsDetails
 from edgeaccel.errors import ModelError
-from edgeaccel.sim.csim_build import run_tool
+from edgeaccel.tools import run_tool
 
 
 _AXI_RECORD = re.compile(r"data:\s*([-+0-9.eE]+)")
@@ -34,10 +35,8 @@ class TestbenchResult:
 
 
 def run_testbench(artifact_dir: Path | str) -> TestbenchResult:
-    artifact = read_artifact(artifact_dir)
-    if artifact.target != "hls":
-        raise ModelError(f"{artifact_dir}: expected an hls artifact for the testbench, received a {artifact.target} artifact")
-    project = Path(artifact_dir) / artifact.details["project_dir"]
+    artifact = read_artifact(artifact_dir, HlsDetails)
+    project = Path(artifact_dir) / artifact.details.project_dir
     reference_path = project / "tb_data" / "tb_output_predictions.dat"
     if not reference_path.is_file():
         raise ModelError(f"{project}: expected golden data in tb_data/ (convert with calibration data), received none")

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeaccel.artifact import read_artifact
+from edgeaccel.details import EdgeTpuDetails, TfliteDetails, TflmDetails
 from edgeaccel.data import check_against_input
 from edgeaccel.errors import ModelError
 from edgeaccel.quantize.grid import InputGrid
@@ -48,14 +49,12 @@ class TfliteBackend:
         return dequantize(self.interpreter.get_tensor(self.output["index"]), self.output)
 
 
-def tflite_model(artifact: Path) -> tuple[Path, InputGrid | None, dict]:
+def tflite_model(artifact: Path) -> tuple[Path, InputGrid | None, object]:
     """The .tflite file of a tflite, tflm or edgetpu artifact directory (or a .tflite path itself),
     the QKeras input grid it was calibrated on, and the artifact's details."""
-    path, grid, details = artifact, None, {}
+    path, grid, details = artifact, None, None
     if artifact.is_dir():
-        manifest = read_artifact(artifact)
-        if manifest.target not in ("tflite", "tflm", "edgetpu"):
-            raise ModelError(f"{artifact}: expected a tflite, tflm or edgetpu artifact, received a {manifest.target} artifact")
+        manifest = read_artifact(artifact, TfliteDetails, TflmDetails, EdgeTpuDetails)
         details = manifest.details
         path = manifest.file(details["model_file"])
         grid = InputGrid.from_dict(details["input_grid"]) if details.get("input_grid") else None

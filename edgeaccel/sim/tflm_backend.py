@@ -18,7 +18,7 @@ class TflmBackend:
         from tflite_micro.python.tflite_micro import runtime
 
         path, self.grid, details = tflite_model(artifact)
-        self.arena_bytes = details.get("arena_bytes")
+        self.arena_bytes = details.get("arena_bytes") if details is not None else None
         try:
             self.interpreter = runtime.Interpreter.from_file(str(path), arena_size=self.arena_bytes)
         except (RuntimeError, ValueError) as e:

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import error_line, run_cli
 from edgeaccel.convert.edgetpu import parse_compiler_log
-from edgeaccel.convert.tflite_graph import read_graph
+from edgeaccel.readers.tflite_graph import read_graph
 from edgeaccel.data import read_npz
 from edgeaccel.sim import open_backend
 
@@ -31,7 +31,7 @@ def test_edgetpu_model_is_full_int8_with_static_shapes(digits_edgetpu):
 
 def test_digits_maps_entirely_to_the_edge_tpu(digits_edgetpu):
     out, result = digits_edgetpu
-    mapping = json.loads((out / "artifact.json").read_text())["edgetpu"]["mapping"]
+    mapping = json.loads((out / "artifact.json").read_text())["estimate"]
     assert [row["op"] for row in mapping["ops"]] == ["RESHAPE", "FULLY_CONNECTED", "MINIMUM", "RELU", "FULLY_CONNECTED",
                                                      "MINIMUM", "RELU", "FULLY_CONNECTED", "SOFTMAX"]
     assert all(row["maps_to"] == "edgetpu" for row in mapping["ops"])

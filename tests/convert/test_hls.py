@@ -2,12 +2,13 @@ import numpy as np
 import pytest
 
 from convert.hls_models import BUILDERS, inputs_for, randomized
-from edgeaccel.convert import ConvertRequest, convert
+from edgeaccel.targets import ConvertRequest, convert
 from edgeaccel.data import write_npz
 from edgeaccel.errors import ConfigError, UnsupportedError
 from edgeaccel.models.files import save_model
 from edgeaccel.sim.csim_backend import CsimBackend
 from edgeaccel.sim.fidelity import csim_fidelity
+from edgeaccel.convert.hls import write_weights
 
 
 def _convert(tmp_path, model, name="hls", calib=True, **options):
@@ -39,7 +40,7 @@ def test_precisions_and_estimate_are_recorded(tmp_path):
     assert details["precisions"]["inp"]["result"] == "fixed<8,1>", "the input takes the input quantizer's type"
     assert details["precisions"]["fc1"]["weight_type"] == "fixed<6,1>"
     assert details["precisions"]["relu1"]["result"] == "ufixed<6,0>"
-    assert details["estimate"]["resources"]["lut"]["available"] == 53200
+    assert artifact.estimate["resources"]["lut"]["available"] == 53200
     assert (artifact.directory / "hls4ml_prj" / "firmware" / "myproject.cpp").is_file()
     assert (artifact.directory / "hls4ml_prj" / "edgeaccel_testbench.mk").is_file()
 
@@ -122,7 +123,7 @@ def test_a_microcontroller_board_is_refused(tmp_path):
 def test_weights_of_a_retrain_load_without_recompiling(tmp_path):
     csim = CsimBackend(_convert(tmp_path, randomized(BUILDERS["conv1d"](), seed=1)).directory)
     retrained = randomized(BUILDERS["conv1d"](), seed=5)
-    csim.use_weights(retrained)
+    csim.use_weights(write_weights(csim.artifact, retrained, tmp_path / "retrained"))
     assert csim_fidelity(csim, retrained, inputs_for(retrained, 500))["bit_exact_fraction"] == 1.0
     from qkeras import QActivation, QDense, quantized_bits
 
@@ -134,7 +135,7 @@ def test_weights_of_a_retrain_load_without_recompiling(tmp_path):
     other = tf.keras.Model(inputs, tf.keras.layers.Activation("softmax", name="softmax")(
         QDense(5, name="logits", kernel_quantizer=quantized_bits(6, 0, alpha=1), bias_quantizer=quantized_bits(6, 0, alpha=1))(x)))
     with pytest.raises(UnsupportedError, match="weights-only reload: expected the architecture and precisions"):
-        csim.use_weights(other)
+        write_weights(csim.artifact, other, tmp_path / "other")
 
 
 def test_accelerator_artifacts_carry_the_pynq_driver(tmp_path):

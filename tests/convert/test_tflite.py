@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 
-from edgeaccel.convert import ConvertRequest, convert
+from edgeaccel.targets import ConvertRequest, convert
 from edgeaccel.data import write_npz
 from edgeaccel.models.builtin import build_float_model
 from edgeaccel.models.files import save_model
-from edgeaccel.project import ModelSpec, QuantSpec
+from edgeaccel.specs import ModelSpec, QuantSpec
 from edgeaccel.quantize.qat import quantize_model
 from edgeaccel.sim import open_backend
 

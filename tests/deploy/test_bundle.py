@@ -106,8 +106,9 @@ def test_edgetpu_bundle_ships_the_compiled_model_and_the_cpu_reference(digits_bu
     shutil.copytree(digits_build / "tflite", directory)
     (directory / "artifact.json").unlink()
     shutil.copy(directory / "model.tflite", directory / "model_edgetpu.tflite")
-    details = read_artifact(digits_build / "tflite").details | {
-        "compiler": {"available": True, "model_file": "model_edgetpu.tflite"}}
+    details = read_artifact(digits_build / "tflite").details.to_dict() | {
+        "io_type": "int8", "compiler": {"available": True, "model_file": "model_edgetpu.tflite"}}
+    details.pop("float32_reference")
     artifact = write_manifest(directory, "edgetpu", "coral-devboard", details)
     board = load_board("coral")
     x = np.load(digits_build / "test.npz")["x"][:10]

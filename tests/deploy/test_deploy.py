@@ -112,7 +112,8 @@ def _fake_edgetpu_artifact(digits_build: Path, directory: Path) -> Path:
     without edgetpu_compiler."""
     shutil.copytree(digits_build / "tflite", directory)
     (directory / "artifact.json").unlink()
-    details = read_artifact(digits_build / "tflite").details | {"compiler": {"available": False}}
+    details = read_artifact(digits_build / "tflite").details.to_dict() | {"io_type": "int8", "compiler": {"available": False}}
+    details.pop("float32_reference")
     write_manifest(directory, "edgetpu", "coral-devboard", details)
     shutil.copy(digits_build / "test.npz", directory.parent / "test.npz")
     return directory
@@ -172,7 +173,7 @@ def test_hostile_workdir_and_file_names_are_only_names(digits_build, loopback_bo
     shutil.copytree(digits_build / "tflite", artifact)
     (artifact / "model.tflite").rename(artifact / HOSTILE_FILE)
     (artifact / "artifact.json").unlink()
-    write_manifest(artifact, "tflite", None, read_artifact(digits_build / "tflite").details | {"model_file": HOSTILE_FILE})
+    write_manifest(artifact, "tflite", None, read_artifact(digits_build / "tflite").details.to_dict() | {"model_file": HOSTILE_FILE})
     shutil.copy(digits_build / "test.npz", tmp_path / "test.npz")
     workdir = f"{tmp_path}/x y/../{HOSTILE_DIR.format(victim=victim, pwned=pwned)}/-edge"
     result = run_cli("deploy", artifact, *loopback_board.options(workdir), "--json")
@@ -188,7 +189,7 @@ def test_manifest_paths_outside_the_artifact_are_refused(digits_build, loopback_
     artifact = tmp_path / "artifact"
     shutil.copytree(digits_build / "tflite", artifact)
     (artifact / "artifact.json").unlink()
-    write_manifest(artifact, "tflite", None, read_artifact(digits_build / "tflite").details | {"model_file": "../test.npz"})
+    write_manifest(artifact, "tflite", None, read_artifact(digits_build / "tflite").details.to_dict() | {"model_file": "../test.npz"})
     result = run_cli("deploy", artifact, *loopback_board.options(tmp_path / "board"), "--data", digits_build / "test.npz",
                      "--quiet")
     assert "expected file names inside the artifact, received '../test.npz'" in error_line(result)

@@ -33,7 +33,7 @@ def test_an_unsupported_op_splits_the_graph(tmp_path, grid_inputs):
     """A QKeras MLP with a LeakyReLU, through the edgetpu target: Dense maps, LeakyReLU and all after it fall back."""
     from qkeras import QActivation, QDense, quantized_bits
 
-    from edgeaccel.convert import ConvertRequest, convert
+    from edgeaccel.targets import ConvertRequest, convert
     from edgeaccel.data import write_npz
     from edgeaccel.models.files import save_model
 
@@ -46,7 +46,7 @@ def test_an_unsupported_op_splits_the_graph(tmp_path, grid_inputs):
     x = tf.keras.layers.Activation("softmax", name="softmax")(QDense(10, name="logits", **weights)(x))
     save_model(tf.keras.Model(inputs, x), tmp_path / "model.h5")
     write_npz(tmp_path / "calib.npz", grid_inputs[:100])
-    mapping = convert(ConvertRequest(tmp_path / "model.h5", tmp_path / "edgetpu"), "edgetpu").details["mapping"]
+    mapping = convert(ConvertRequest(tmp_path / "model.h5", tmp_path / "edgetpu"), "edgetpu").estimate
     assert [(row["op"], row["maps_to"]) for row in mapping["ops"]] == [
         ("RESHAPE", "edgetpu"), ("FULLY_CONNECTED", "edgetpu"), ("LEAKY_RELU", "cpu"), ("FULLY_CONNECTED", "cpu"),
         ("SOFTMAX", "cpu")]

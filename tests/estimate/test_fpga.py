@@ -28,7 +28,7 @@ def test_estimate_is_monotonic_in_reuse_factor(digits_build, strategy):
 
 
 def test_multiplications_and_fit_of_the_digits_mlp(digits_build):
-    estimate = json.loads((digits_build / "hls" / "artifact.json").read_text())["hls"]["estimate"]
+    estimate = json.loads((digits_build / "hls" / "artifact.json").read_text())["estimate"]
     assert estimate["multiplications"] == 64 * 64 + 64 * 32 + 32 * 10
     assert estimate["fits"] and estimate["verdict"] == "fits"
     assert estimate["resources"]["dsp"]["used"] == 0, "8-bit products map to LUTs"

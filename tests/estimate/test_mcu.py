@@ -5,7 +5,7 @@ import pytest
 
 from conftest import error_line, run_cli
 from edgeaccel.boards import load_board
-from edgeaccel.convert import ConvertRequest, convert
+from edgeaccel.targets import ConvertRequest, convert
 from edgeaccel.data import write_npz
 from edgeaccel.estimate import estimate_artifact
 from edgeaccel.estimate.mcu import FRAMEWORK_FLASH_BYTES, KERNEL_FLASH_BYTES, RUNTIME_RAM_BYTES, estimate_mcu
@@ -16,7 +16,7 @@ def large_mlp_tflm(tmp_path_factory, grid_inputs):
     """An untrained 8-bit MLP of 1.1 M parameters (64-1024-1024-10) converted for the Nano 33 BLE (1 MB flash)."""
     from edgeaccel.models.builtin import build_float_model
     from edgeaccel.models.files import save_model
-    from edgeaccel.project import ModelSpec, QuantSpec
+    from edgeaccel.specs import ModelSpec, QuantSpec
     from edgeaccel.quantize.qat import quantize_model
 
     directory = tmp_path_factory.mktemp("large")
@@ -40,7 +40,7 @@ def test_digits_fits_the_nano33ble_with_every_part_counted(digits_tflm):
     assert estimate["ram"]["used"] == details["arena_bytes"] + RUNTIME_RAM_BYTES
     assert estimate["ram"]["percent"] == round(100 * estimate["ram"]["used"] / (256 * 1024), 1)
     assert estimate["macs"] == 6464 and estimate["fits"] and estimate["verdict"] == "fits"
-    assert details["estimate"] == estimate
+    assert json.loads((digits_tflm / "artifact.json").read_text())["estimate"] == estimate
 
 
 def test_a_model_too_big_for_the_board_is_flagged(large_mlp_tflm):

@@ -3,7 +3,7 @@ import pytest
 
 from edgeaccel.errors import ModelError, UnsupportedError
 from edgeaccel.models.builtin import build_float_model
-from edgeaccel.project import ModelSpec, QuantSpec
+from edgeaccel.specs import ModelSpec, QuantSpec
 from edgeaccel.quantize.export import plain_keras_model
 from edgeaccel.quantize.grid import input_grid
 from edgeaccel.quantize.qat import quantize_model

@@ -12,7 +12,7 @@ def test_run_checks_csim_bit_exact_on_the_test_split(digits_build):
     metrics = json.loads((digits_build / "metrics.json").read_text())
     fidelity = metrics["fidelity"]["csim"]
     assert fidelity["samples"] == 360 and fidelity["bit_exact_fraction"] == 1.0 and fidelity["first_divergence"] is None
-    assert metrics["backends"]["csim"]["argmax_agreement"] >= 0.999
+    assert metrics["backends"]["hls"]["argmax_agreement"] >= 0.999
     assert "bit for bit" in (digits_build / "report.md").read_text()
 
 
@@ -38,7 +38,7 @@ def test_sim_cli_csim_writes_predictions(digits_build, tmp_path):
                                  "--out", out, "--json", check=True).stdout)
     metrics = json.loads((digits_build / "metrics.json").read_text())
     assert np.load(out).shape == (360, 10)
-    assert summary["accuracy"] == metrics["backends"]["csim"]["accuracy"]
+    assert summary["accuracy"] == metrics["backends"]["hls"]["accuracy"]
 
 
 def test_testbench_cli(digits_build, tmp_path):
@@ -56,7 +56,7 @@ def test_bitstream_without_vendor_tools_names_the_tool(digits_build):
 
 def test_csim_on_a_tflite_artifact_is_refused(digits_build, tmp_path):
     line = error_line(run_cli("sim", digits_build / "tflite", "--backend", "csim", "--data", digits_build / "test.npz"))
-    assert "expected an hls artifact for the csim backend, received a tflite artifact" in line
+    assert "expected an hls artifact, received a tflite artifact" in line
 
 
 def test_invalid_reuse_factor_on_the_cli(digits_build, tmp_path):

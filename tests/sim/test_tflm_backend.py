@@ -35,7 +35,7 @@ def test_sim_cli_with_the_tflm_backend(digits_build, digits_tflm, tmp_path):
     assert summary["backend"] == "tflm" and summary["output_shape"] == [360, 10] and summary["accuracy"] >= 0.95
     assert np.load(tmp_path / "pred.npy").shape == (360, 10)
     line = error_line(run_cli("sim", digits_build / "hls", "--backend", "tflm", "--data", digits_build / "test.npz"))
-    assert "expected a tflite, tflm or edgetpu artifact, received a hls artifact" in line
+    assert "expected a tflite, tflm or edgetpu artifact, received an hls artifact" in line
 
 
 def test_run_reports_tflm_agreement_mcu_estimate_and_edgetpu_mapping(tmp_path):

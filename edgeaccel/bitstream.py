@@ -9,8 +9,9 @@ import shutil
 from pathlib import Path
 
 from edgeaccel.artifact import read_artifact
-from edgeaccel.errors import ModelError, ToolError
-from edgeaccel.sim.csim_build import run_tool
+from edgeaccel.details import HlsDetails
+from edgeaccel.errors import ToolError
+from edgeaccel.tools import run_tool
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,9 @@ FLOWS = {
 def build_bitstream(directory: Path | str) -> list[Path]:
     """Run the vendor flow for the artifact's backend; return the .bit/.hwh (or exported IP) files made."""
     directory = Path(directory)
-    artifact = read_artifact(directory)
-    if artifact.target != "hls":
-        raise ModelError(f"{directory}: expected an hls artifact to build, received a {artifact.target} artifact")
-    backend = artifact.details["backend"]
-    project = directory / artifact.details["project_dir"]
+    artifact = read_artifact(directory, HlsDetails)
+    backend = artifact.details.backend
+    project = directory / artifact.details.project_dir
     steps = FLOWS[backend]
     for tool, expected, _ in steps:
         if shutil.which(tool) is None:

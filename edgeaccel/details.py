@@ -1,0 +1,127 @@
+"""What each built-in target records about its artifact (the `details` of artifact.json), as typed records.
+
+The writer (a convert target) builds its record, so a misspelt or missing field fails at convert;
+the readers (sim backends, deploy bundles, estimates, reports) load the same record from
+artifact.json, so a manifest that does not match fails at load, with one line. A target that only
+its own module reads (e.g. `onnx`) defines its details record beside its converter instead.
+Fields read as attributes (`details.n_in`) or, for code that walks them generically, as items
+(`details["n_in"]`).
+"""
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from edgeaccel.yamlschema import Strict
+
+
+class Details(Strict):
+    """Base of every target's artifact details. `TARGETS` names the targets whose artifacts carry it."""
+
+    TARGETS: ClassVar[tuple[str, ...]] = ()
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in type(self).model_fields
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = getattr(self, key, None) if key in type(self).model_fields else None
+        return default if value is None else value
+
+    def to_dict(self) -> dict:
+        return self.model_dump()
+
+
+class GridRecord(Strict):
+    """The QKeras input quantizer's grid (edgeaccel.quantize.grid.InputGrid), as stored."""
+
+    bits: int
+    integer: int
+    signed: bool
+    step: float
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+class TensorRecord(Strict):
+    name: str
+    shape: list[int]
+    dtype: str
+    scale: float
+    zero_point: int
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+
+class FlatbufferDetails(Details):
+    """What every `.tflite`-based artifact records (edgeaccel.readers.tflite_info.describe_tflite and the export)."""
+
+    bytes: int
+    ops: list[str]
+    op_count: int
+    weight_bytes: int
+    kernel_bytes: int
+    inputs: list[TensorRecord]
+    outputs: list[TensorRecord]
+    mode: Literal["int8", "float16", "dynamic", "float32"]
+    model_file: str
+    input_grid: GridRecord | None = None
+    calibration_samples: int = 0
+
+
+class TfliteDetails(FlatbufferDetails):
+    TARGETS: ClassVar[tuple[str, ...]] = ("tflite",)
+
+    float32_reference: dict[str, Any] = Field(description="bytes and weight bytes of the float32 conversion")
+
+
+class TflmDetails(FlatbufferDetails):
+    TARGETS: ClassVar[tuple[str, ...]] = ("tflm",)
+
+    arena_bytes: int
+    arena: dict[str, Any]
+    resolver: dict[str, Any]
+    macs: int
+    macs_per_op: list[dict[str, Any]]
+    sources: list[str]
+    cross_compile: dict[str, Any]
+
+
+class EdgeTpuDetails(FlatbufferDetails):
+    TARGETS: ClassVar[tuple[str, ...]] = ("edgetpu",)
+
+    io_type: str
+    compiler: dict[str, Any]
+
+
+class HlsDetails(Details):
+    TARGETS: ClassVar[tuple[str, ...]] = ("hls",)
+
+    project_dir: str
+    backend: str
+    part: str
+    clock_mhz: float
+    io_type: str
+    strategy: str
+    reuse_factor: int
+    softmax: str
+    softmax_layer: str | None
+    logits_layer: str
+    input_grid: GridRecord
+    n_in: int
+    n_out: int
+    output_shape: list[int]
+    layers: list[dict[str, Any]]
+    precisions: dict[str, dict[str, Any]]
+    hls_config: dict[str, Any]
+
+
+BUILTIN_DETAILS: dict[str, type[Details]] = {
+    target: record for record in (TfliteDetails, TflmDetails, EdgeTpuDetails, HlsDetails) for target in record.TARGETS
+}
