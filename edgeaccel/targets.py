@@ -24,6 +24,7 @@ TARGET_MODULES = (
     "edgeaccel.convert.tflm",
     "edgeaccel.convert.edgetpu",
     "edgeaccel.convert.hls",
+    "edgeaccel.convert.onnx",
 )
 
 
