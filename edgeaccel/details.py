@@ -15,10 +15,8 @@ from pydantic import Field
 from edgeaccel.yamlschema import Strict
 
 
-class Details(Strict):
-    """Base of every target's artifact details. `TARGETS` names the targets whose artifacts carry it."""
-
-    TARGETS: ClassVar[tuple[str, ...]] = ()
+class Record(Strict):
+    """A record whose fields read as attributes or as items (`record["name"]`)."""
 
     def __getitem__(self, key: str) -> Any:
         if key not in type(self).model_fields:
@@ -36,7 +34,13 @@ class Details(Strict):
         return self.model_dump()
 
 
-class GridRecord(Strict):
+class Details(Record):
+    """Base of every target's artifact details. `TARGETS` names the targets whose artifacts carry it."""
+
+    TARGETS: ClassVar[tuple[str, ...]] = ()
+
+
+class GridRecord(Record):
     """The QKeras input quantizer's grid (edgeaccel.quantize.grid.InputGrid), as stored."""
 
     bits: int
@@ -44,19 +48,13 @@ class GridRecord(Strict):
     signed: bool
     step: float
 
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
-
-class TensorRecord(Strict):
+class TensorRecord(Record):
     name: str
     shape: list[int]
     dtype: str
     scale: float
     zero_point: int
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key)
 
 
 class FlatbufferDetails(Details):

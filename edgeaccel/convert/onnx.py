@@ -23,8 +23,7 @@ from pydantic import Field
 
 from edgeaccel.artifact import Artifact, read_artifact, write_manifest
 from edgeaccel.convert import ConvertRequest, Target, TargetOptions
-from edgeaccel.details import Details, GridRecord
-from edgeaccel.yamlschema import Strict
+from edgeaccel.details import Details, GridRecord, Record
 from edgeaccel.errors import ModelError, UnsupportedError
 from edgeaccel.staging import staged_directory
 from edgeaccel.tfenv import quiet_native_stderr, tensorflow
@@ -38,7 +37,7 @@ class OnnxOptions(TargetOptions):
     opset: int = Field(17, ge=13, le=21, description="the ONNX opset to write (default 17; 13 to 21)")
 
 
-class OnnxTensor(Strict):
+class OnnxTensor(Record):
     name: str
     shape: list[int | None]
 
