@@ -20,24 +20,56 @@ log = logging.getLogger("edgeaccel")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one CLI verb; the return value is the exit code (the same with --debug, which adds the traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.quiet)
     try:
         return args.handler(args) or 0
     except EdgeAccelError as e:
-        if args.debug:
-            raise
+        _traceback_if(args.debug)
         print(f"edgeaccel: error: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("edgeaccel: interrupted; earlier outputs are unchanged", file=sys.stderr)
-        return 130
+        return _interrupted(args.debug)
     except Exception as e:
-        if args.debug:
-            raise
+        if _interrupt_in_chain(e):
+            return _interrupted(args.debug)
+        _traceback_if(args.debug)
         print(f"edgeaccel: internal error: {type(e).__name__}: {e} (run with --debug for the traceback)", file=sys.stderr)
         return 70
+
+
+def _traceback_if(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+
+
+def _interrupted(debug: bool) -> int:
+    _traceback_if(debug)
+    print("edgeaccel: interrupted; earlier outputs are unchanged", file=sys.stderr)
+    return 130
+
+
+def _interrupt_in_chain(error: BaseException) -> bool:
+    """True when a Ctrl-C surfaced wrapped in another exception (TensorFlow's C++ side raises
+    SystemError with the KeyboardInterrupt as its cause or context)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse with one line for a usage mistake (what was expected, what was received), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"edgeaccel: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _configure_logging(quiet: bool) -> None:
@@ -54,12 +86,12 @@ def _configure_logging(quiet: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="edgeaccel", parents=[_global_flags(False)],
+    parser = _OneLineParser(prog="edgeaccel", parents=[_global_flags(False)],
                                      description="QKeras models to TFLite, TFLite Micro, Edge TPU and FPGAs (hls4ml).",
                                      epilog="Exit codes: 0 ok, 1 outputs disagree, 2 bad input, 3 environment or tool "
                                             "problem, 4 remote failure, 70 internal error, 130 interrupted.")
     parser.add_argument("--version", action="version", version=f"edgeaccel {__version__}")
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_OneLineParser)
     common = _global_flags(argparse.SUPPRESS)
 
     run = verbs.add_parser("run", parents=[common], help="the whole pipeline for a project file")
@@ -241,14 +273,21 @@ def _sim(args) -> int:
     import numpy as np
 
     from edgeaccel.data import read_npz
+    from edgeaccel.errors import DataError
     from edgeaccel.targets import open_backend
 
     backend = open_backend(args.backend, args.artifact)
     x, y = read_npz(args.data)
     outputs = backend.predict(x)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        np.save(args.out, outputs)
+        from edgeaccel.staging import replaced_atomically
+
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            with replaced_atomically(args.out) as tmp, open(tmp, "wb") as f:
+                np.save(f, outputs)
+        except OSError as e:
+            raise DataError(f"--out: expected a writable .npy path, received {str(args.out)!r} ({e.strerror or e})") from e
     summary = {"backend": args.backend, "samples": len(x), "output_shape": list(outputs.shape)}
     if y is not None:
         summary["accuracy"] = float(np.mean(outputs.argmax(axis=-1) == y))

@@ -45,3 +45,16 @@ class ValidationMismatch(EdgeAccelError):
     """Outputs that should agree do not (e.g. board results against the simulation)."""
 
     exit_code = 1
+
+
+def received_path(path) -> str:
+    """What a path that should have been a file is, for the 'received' half of a message."""
+    import os
+
+    if not os.path.lexists(path):
+        return "a path that does not exist"
+    if os.path.isdir(path):
+        return "a directory"
+    if not os.path.isfile(path):
+        return "something that is not a regular file"
+    return "a file"

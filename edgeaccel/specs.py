@@ -17,7 +17,7 @@ IntegerBits = Annotated[int, Field(ge=0, le=8)]
 class DataSpec(Strict):
     source: str = Field(description="'sklearn:digits', or a path to a .npz with x and y")
     test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
-    seed: int = 0
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     normalize: Literal["max_abs", "none"] = "max_abs"
 
 
@@ -71,8 +71,8 @@ class EarlyStoppingSpec(Strict):
 
 
 class TrainingSpec(Strict):
-    epochs: PositiveInt = 30
-    batch_size: PositiveInt = 32
+    epochs: Annotated[int, Field(ge=1, le=100_000)] = 30
+    batch_size: Annotated[int, Field(ge=1, le=1 << 20)] = 32
     learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.003
     validation_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     early_stopping: EarlyStoppingSpec | None = EarlyStoppingSpec()

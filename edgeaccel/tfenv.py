@@ -56,6 +56,13 @@ def _quiet_python_loggers(tf) -> None:
 
     absl_logging.set_verbosity(absl_logging.WARNING)
     tf.get_logger().setLevel("WARNING")
+    tf.get_logger().addFilter(_drop_compile_notice)
+
+
+def _drop_compile_notice(record) -> bool:
+    """tf_keras warns "Compiled the loaded model, but the compiled metrics have yet to be built" when
+    it loads a model saved after training; edgeaccel never evaluates loaded models with Keras metrics."""
+    return "Compiled the loaded model" not in record.getMessage()
 
 
 @contextlib.contextmanager

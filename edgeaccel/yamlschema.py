@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
-from edgeaccel.errors import ConfigError
+from edgeaccel.errors import ConfigError, received_path
 
 Record = TypeVar("Record", bound=pydantic.BaseModel)
 
@@ -26,7 +26,7 @@ class Strict(pydantic.BaseModel):
 def read_yaml(path: Path) -> Any:
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: expected an existing YAML file, received a path that does not exist")
+        raise ConfigError(f"{path}: expected an existing YAML file, received {received_path(path)}")
     try:
         return yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
@@ -61,6 +61,8 @@ def describe(error: dict, schema: type[pydantic.BaseModel]) -> str:
         return f"{path}: unknown key; {hint}, received {loc[-1]!r}"
     if error["type"] == "missing":
         return f"{path}: expected this key, received nothing"
+    if error["type"] == "int_parsing_size":
+        return f"{path}: expected an integer of a usable size, received {_shown(error.get('input'))}"
     message = error["msg"]
     for prefix in ("Input should be ", "Value error, "):
         if message.startswith(prefix):

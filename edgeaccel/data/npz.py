@@ -5,13 +5,13 @@ from pathlib import Path
 import numpy as np
 
 from edgeaccel.staging import replaced_atomically
-from edgeaccel.errors import DataError
+from edgeaccel.errors import DataError, received_path
 
 
 def read_npz(path: Path | str, need_labels: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: expected an existing .npz file with x (and y), received a path that does not exist")
+        raise DataError(f"{path}: expected an existing .npz file with x (and y), received {received_path(path)}")
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {key: archive[key] for key in archive.files}

@@ -4,7 +4,7 @@ import warnings
 from pathlib import Path
 
 from edgeaccel.staging import replaced_atomically
-from edgeaccel.errors import ModelError
+from edgeaccel.errors import ModelError, received_path
 from edgeaccel.tfenv import tensorflow
 
 
@@ -12,7 +12,7 @@ def load_model(path: Path | str):
     """Load a float Keras or QKeras `.h5` (Keras-2 HDF5); the optimizer state is not needed."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"{path}: expected an existing Keras .h5 model file, received a path that does not exist")
+        raise ModelError(f"{path}: expected an existing Keras .h5 model file, received {received_path(path)}")
     tensorflow()
     import h5py
     from qkeras.utils import load_qmodel

@@ -6,16 +6,46 @@ import base64
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import markdown
+import pydantic
 
 from edgeaccel.artifact import MANIFEST, read_artifact
 from edgeaccel.details import HlsDetails
 from edgeaccel.errors import DataError
 from edgeaccel.staging import write_text_atomically
+from edgeaccel.yamlschema import validate
 
 log = logging.getLogger(__name__)
+
+
+class BackendRow(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow", strict=True)
+
+    accuracy: float
+    argmax_agreement: float
+    max_abs_diff: float
+    bit_exact_fraction: float
+
+
+class MetricsRecord(pydantic.BaseModel):
+    """What the report needs of metrics.json, checked before anything is drawn."""
+
+    model_config = pydantic.ConfigDict(extra="allow", strict=True)
+
+    project: str
+    data: dict[str, Any]
+    quantization: dict[str, Any]
+    backends: dict[str, BackendRow]
+    titles: dict[str, str] = {}
+    fidelity: dict[str, dict[str, Any]] = {}
+    estimates: dict[str, dict[str, Any]] = {}
+    mcu_estimates: dict[str, dict[str, Any]] = {}
+    edgetpu: dict[str, Any] = {}
+    sizes: dict[str, Any] = {}
+    bit_sweep: list[dict[str, Any]] = []
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("edgeaccel.report", "templates"),
@@ -28,23 +58,32 @@ FIGURES_DIR = "report_files"
 
 
 def write_report(directory: Path | str) -> Path:
-    """Write report.html and report.md for a build directory; return the path of report.html."""
+    """Write report.html and report.md for a build directory; return the path of report.html.
+
+    metrics.json is checked first; one whose values the report cannot read is refused with one line
+    (DataError), and the earlier report files are left as they were."""
     directory = Path(directory)
     metrics = _read_metrics(directory)
     qmodel = _load_qmodel(directory)
-    titles = {name: metrics.get("titles", {}).get(name, name) for name in metrics["backends"]}
-    figures, notes = _figures(directory, metrics, qmodel, titles)
-    context = {"m": metrics, "titles": titles, "layers": _layer_table(directory, qmodel),
-               "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
+    try:
+        titles = {name: metrics.get("titles", {}).get(name, name) for name in metrics["backends"]}
+        figures, notes = _figures(directory, metrics, qmodel, titles)
+        context = {"m": metrics, "titles": titles, "layers": _layer_table(directory, qmodel),
+                   "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
+        report = _TEMPLATES.get_template("report.md.j2")
+        markdown_text = report.render(**context)
+        embedded = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in figures.items()}
+        body = markdown.markdown(report.render(**(context | {"figures": embedded})), extensions=["tables", "toc"])
+        html = _TEMPLATES.get_template("report.html.j2").render(title=metrics["project"], body=body)
+    except (KeyError, TypeError, ValueError, AttributeError, jinja2.TemplateError) as e:
+        raise DataError(f"{directory / 'metrics.json'}: expected the metrics `edgeaccel run` writes, received values the "
+                        f"report cannot read ({type(e).__name__}: {e})") from e
     figures_dir = directory / FIGURES_DIR
     figures_dir.mkdir(exist_ok=True)
     for name, data in figures.items():
         (figures_dir / f"{name}.png").write_bytes(data)
-    report = _TEMPLATES.get_template("report.md.j2")
-    write_text_atomically(directory / "report.md", report.render(**context))
-    embedded = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in figures.items()}
-    body = markdown.markdown(report.render(**(context | {"figures": embedded})), extensions=["tables", "toc"])
-    write_text_atomically(directory / "report.html", _TEMPLATES.get_template("report.html.j2").render(title=metrics["project"], body=body))
+    write_text_atomically(directory / "report.md", markdown_text)
+    write_text_atomically(directory / "report.html", html)
     return directory / "report.html"
 
 
@@ -53,9 +92,11 @@ def _read_metrics(directory: Path) -> dict:
     if not path.is_file():
         raise DataError(f"{directory}: expected a build directory with metrics.json, received none")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as e:
+        metrics = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: expected JSON, received a malformed file ({e})") from e
+    validate(metrics, MetricsRecord, str(path))
+    return metrics
 
 
 def _load_qmodel(directory: Path):
