@@ -183,10 +183,13 @@ def layer_records(graph) -> list[dict]:
             record[f"{weight_name}_type"] = _type_text(variable.type.precision)
         if "accum_t" in layer.types:
             record["accum"] = _type_text(layer.types["accum_t"].precision)
+        for table in ("table_t", "exp_table_t", "inv_table_t"):
+            if table in layer.types:
+                record[table[:-2]] = _type_text(layer.types[table].precision)
         for attribute in ("n_in", "n_out", "n_chan", "n_filt", "filt_height", "filt_width", "in_height", "in_width",
                           "out_height", "out_width", "in_width", "out_width", "pool_height", "pool_width",
                           "reuse_factor", "strategy", "activation", "implementation", "pool_op", "stride_height",
-                          "stride_width", "n_partitions", "table_size"):
+                          "stride_width", "n_partitions", "table_size", "n_timesteps"):
             value = layer.get_attr(attribute)
             if value is not None and not hasattr(value, "__dict__"):
                 record[attribute] = value if isinstance(value, (int, float, str)) else str(value)
