@@ -44,6 +44,7 @@ PRIORS = {
     "timing": {"multiply_ns": 2.5, "add_ns": 1.0, "top_cycles": 2},
 }
 RIDGE = 0.1
+RANGE_PERCENTILES = (10, 90)
 MULTIPLY_NS = [0.5 * k for k in range(1, 11)]
 ADD_NS = [0.2 * k for k in range(1, 11)]
 TOP_CYCLES = range(0, 3)
@@ -162,8 +163,8 @@ def calibrate(rows: list[dict], records: dict) -> dict:
 
 
 def residual_ranges(fit_rows: list[dict], records: dict, tools: dict) -> dict:
-    """Per figure, the smallest and largest log((report + 1) / (estimate + 1)) on the fit rows: for
-    LUT, FF and latency from leave-one-model-out refits, for the counted DSP and BRAM18 directly."""
+    """Per figure, the 10th and 90th percentiles of log((report + 1) / (estimate + 1)) on the fit rows:
+    for LUT, FF and latency from leave-one-model-out refits, for the counted DSP and BRAM18 directly."""
     residuals = {figure: [] for figure in FIGURES}
     for model in sorted({row["model"] for row in fit_rows}):
         rest = [row for row in fit_rows if row["model"] != model]
@@ -177,7 +178,8 @@ def residual_ranges(fit_rows: list[dict], records: dict, tools: dict) -> dict:
         estimate = estimate_row(row, records[row["id"]], final)
         for figure in ("dsp", "bram18"):
             residuals[figure].append(log_residual(estimate[figure], reported(row, figure)))
-    return {figure: [round(min(values), 4), round(max(values), 4)] for figure, values in residuals.items()}
+    return {figure: [round(float(np.percentile(values, RANGE_PERCENTILES[0])), 4), round(float(np.percentile(values, RANGE_PERCENTILES[1])), 4)]
+            for figure, values in residuals.items()}
 
 
 def evaluate(rows: list[dict], records: dict, calibration) -> list[dict]:

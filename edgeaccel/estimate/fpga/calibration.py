@@ -4,9 +4,9 @@
 quantities of `templates.py` into LUT and FF counts, and the logic delays that turn a layer's
 critical path into pipeline stages. They were fitted (by `python -m bench.fpga_calibration`) on
 the `fit` rows of `data/fpga_reports.csv`; the `heldout` rows were not used. The file also holds
-the range of each figure: the smallest and largest ratio reported / estimated seen in
+the range of each figure: the 10th to 90th percentile of the ratio reported / estimated seen in
 leave-one-model-out cross-validation on the fit rows (and, for DSP and BRAM18, which are counted
-and not fitted, on every fit row).
+and not fitted, on every fit row): 80% of those figures fell inside their range.
 """
 
 import json
@@ -48,8 +48,8 @@ class Calibration:
         return self.tools[name]
 
     def range_of(self, figure: str, value: float, spread: float = 1.0) -> tuple[int, int]:
-        """The calibrated range of an estimated figure: value scaled by the extreme residual ratios
-        (on value + 1, so that zero estimates get a range too), widened by `spread`."""
+        """The calibrated range of an estimated figure: value scaled by the residual ratios' 10th and 90th
+        percentiles (on value + 1, so that zero estimates get a range too), widened by `spread`."""
         low, high = self.ranges[figure]
         return (max(0, math.floor((value + 1) * math.exp(low) / spread - 1)),
                 math.ceil((value + 1) * math.exp(high) * spread - 1))

@@ -11,9 +11,10 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   Vivado HLS only powers of two, and it builds products whose constant has at most three
   significant bits in LUTs. A remaining product uses one DSP (DSP48E1 25x18 on 7-series,
   DSP48E2 27x18 on UltraScale/+) when its data operand is wider than 9 bits, else LUTs. With a
-  reuse factor R > 1 the `ALLOCATION` pragma caps the multipliers at ceil(products / R): they are
-  then shared, with an R:1 input multiplexer each. An adder tree of accumulator width sums each
-  output; the function is pipelined with II = R.
+  reuse factor R > 1 the `ALLOCATION` pragma caps the multiplications at ceil(products / R)
+  instances: shared between constants, each is a generic data x weight multiplier (a DSP when both
+  are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
+  output, unshared; the function is pipelined with II = R.
 - The Resource strategy (`dense_resource`) keeps ceil(products / R) generic multipliers and the
   weights in a ROM of that many words times the weight width, R deep (BRAM when R > 1).
 - io_stream convolutions and pooling read one pixel per R cycles and keep (filter height - 1)
@@ -158,7 +159,10 @@ def _histogram(record: dict, name: str) -> list[int]:
 
 
 def _constants(record: dict, name: str, data_bits: int, settings: dict) -> dict:
-    """How a layer's constant operands map: products on DSPs, in LUTs (with their LUT work), shifts, zeros."""
+    """How a layer's constant operands map when each has its own multiplier (reuse factor 1).
+    Constants of at most `decomposed_digits` signed digits become shifts and adds; the others stay
+    multiplications (`mul` operations), on a DSP when the data operand and the constant are wide
+    enough, else in LUTs (about one adder per extra signed digit)."""
     digits = _histogram(record, name)
     widths = list(record.get(f"{name}_significant_bits") or [])
     if not digits:
@@ -169,14 +173,15 @@ def _constants(record: dict, name: str, data_bits: int, settings: dict) -> dict:
         widths = [count - nonzero] + [0] * max(bits - 2, 0) + [nonzero]
     at_least = lambda hist, k: sum(hist[k:])
     decomposed = settings["decomposed_digits"]
-    multiplied = min(at_least(digits, decomposed + 1), at_least(widths, settings["lut_constant_bits"] + 1))
-    on_dsp = multiplied if data_bits >= DSP_MIN_DATA_BITS else 0
     nonzero = at_least(digits, 1)
     mean_width = sum(k * n for k, n in enumerate(widths)) / nonzero if nonzero else 0.0
-    added = sum((k - 1) * n for k, n in enumerate(digits) if k >= 2)
-    on_dsp_digits = on_dsp * (sum((k - 1) * n for k, n in enumerate(digits) if k > decomposed) / max(at_least(digits, decomposed + 1), 1))
-    return {"count": sum(digits), "nonzero": nonzero, "on_dsp": on_dsp, "mean_width": mean_width,
-            "lut_product_bits": max(added - on_dsp_digits, 0.0) * (data_bits + mean_width),
+    multiplications = at_least(digits, decomposed + 1)
+    on_dsp = min(multiplications, at_least(widths, settings["lut_constant_bits"] + 1)) if data_bits >= DSP_MIN_DATA_BITS else 0
+    adds_per_multiplication = sum((k - 1) * n for k, n in enumerate(digits) if k > decomposed) / max(multiplications, 1)
+    decomposed_adds = sum((k - 1) * n for k, n in enumerate(digits) if 2 <= k <= decomposed)
+    return {"count": sum(digits), "nonzero": nonzero, "multiplications": multiplications, "on_dsp": on_dsp,
+            "mean_width": mean_width, "decomposed_bits": decomposed_adds * (data_bits + mean_width),
+            "lut_product_bits": (decomposed_adds + (multiplications - on_dsp) * adds_per_multiplication) * (data_bits + mean_width),
             "constant_multipliers": at_least(digits, 2)}
 
 
@@ -205,10 +210,17 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         work.ff = {"adder_bits": multipliers * accum_bits, "output_bits": n_out * accum_bits}
         work.multiplier = True
         return work
-    work.dsp = min(constants["on_dsp"], math.ceil(products / rf)) * dsp_per
     work.multiplier = constants["constant_multipliers"] > 0
-    work.lut = {"adder_bits": nonzero * accum_bits, "lut_product_bits": constants["lut_product_bits"],
-                "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
+    work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
+    if rf == 1:
+        work.dsp = constants["on_dsp"] * dsp_per
+        work.lut["lut_product_bits"] = constants["lut_product_bits"]
+    else:
+        shared = min(constants["multiplications"] if constants["count"] else products, math.ceil(products / rf))
+        wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
+        work.dsp = shared * device.dsps_per_product(data_bits, weight_bits) if wide else 0
+        work.lut["generic_product_bits"] = 0 if wide else shared * data_bits * weight_bits
+        work.lut["lut_product_bits"] = constants["decomposed_bits"]
     work.ff = {"adder_bits": nonzero * accum_bits, "held_product_bits": products * accum_bits * (1 - 1 / rf),
                "output_bits": n_out * record["result_bits"]}
     return work
