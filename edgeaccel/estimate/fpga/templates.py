@@ -28,9 +28,12 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
 import math
 from dataclasses import dataclass, field
 
-BRAM18_BITS = 18 * 1024
 BRAM18_PORT_WIDTHS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 DSP_MIN_DATA_BITS = 10
+# Per tool: the constants HLS decomposes into shifts and adds, the widths it multiplies in LUTs, and
+# where a FIFO goes: Vitis HLS keeps it in SRLs up to depth 2 and 1024 bits (config_storage's
+# defaults, UG1399); Vivado HLS did so up to depth 16 (a 16-deep FIFO in SRLs, a 36-deep one in a
+# BRAM18 in the hls4ml-tutorial's committed pruned_cnn report).
 TOOLS = {
     "vivado": {"title": "Vivado HLS 2019.2 / 2020.1", "decomposed_digits": 1, "lut_constant_bits": 3,
                "fifo_srl_max_depth": 16, "fifo_srl_max_bits": None, "packed_streams": False, "clock_uncertainty": 0.125},
@@ -165,12 +168,13 @@ def _constants(record: dict, name: str, data_bits: int, settings: dict) -> dict:
     enough, else in LUTs (about one adder per extra signed digit)."""
     digits = _histogram(record, name)
     widths = list(record.get(f"{name}_significant_bits") or [])
+    bits = bits_of(record.get(f"{name}_type"), 16)
     if not digits:
         count = int(record.get("weights", 0))
         nonzero = int(record.get("nonzero_weights", count))
-        bits = bits_of(record.get(f"{name}_type"), 16)
         digits = [count - nonzero, 0, 0, nonzero]
-        widths = [count - nonzero] + [0] * max(bits - 2, 0) + [nonzero]
+    if not widths:
+        widths = [digits[0]] + [0] * max(bits - 2, 0) + [sum(digits[1:])]
     at_least = lambda hist, k: sum(hist[k:])
     decomposed = settings["decomposed_digits"]
     nonzero = at_least(digits, 1)
@@ -248,6 +252,7 @@ def _conv(record, io_type, settings, device):
     window_bits = filt_h * filt_w * chans * data_bits
     if io_type == "io_stream":
         kernel.iterations = in_h * in_w
+        kernel.multiplications *= out_pixels
         kernel.lut |= {"shift_register_bits": (filt_h - 1) * chans * in_w * data_bits / 32, "stream_control": 1}
         kernel.ff |= {"window_bits": window_bits, "stream_control": 1}
         return kernel
@@ -276,11 +281,10 @@ def _separable(record, io_type, settings, device):
                                     io_type, settings, device)
         depthwise.dsp += pointwise.dsp
         depthwise.multiplications += pointwise.multiplications
-        for mine, theirs in ((depthwise.lut, pointwise.lut), (depthwise.ff, pointwise.ff)):
-            for key, value in theirs.items():
-                mine[key] = mine.get(key, 0) + value
+        depthwise.lut, depthwise.ff = _summed(depthwise.lut, pointwise.lut), _summed(depthwise.ff, pointwise.ff)
         depthwise.adder_levels += pointwise.adder_levels
     positions = int(record.get("in_height", 1)) * int(record.get("in_width", 1))
+    depthwise.multiplications *= stream_positions(record)
     if io_type == "io_stream":
         depthwise.iterations = positions
         depthwise.lut["shift_register_bits"] = (int(record.get("filt_height", 1)) - 1) * chans * int(record.get("in_width", 1)) * int(record.get("input_bits", 16)) / 32
@@ -427,21 +431,26 @@ def _merge(record, io_type, settings, device):
 
 
 def _recurrent(record, io_type, settings, device):
-    """LSTM/GRU/SimpleRNN: per time step the input and recurrent kernels (every gate) and the gate activations."""
+    """LSTM/GRU/SimpleRNN: per time step the input kernel (n_in x gates * state) and the recurrent
+    kernel (state x gates * state), then the gate activations (tables)."""
     state = int(record.get("n_out", record["shape"][-1]))
-    weights = _product_kernel(record["name"], "recurrent", int(record.get("n_in", state)), max(record.get("weights", state) // max(int(record.get("n_in", state)), 1), 1),
-                              record, "weight", io_type, settings, device)
-    recurrent = _product_kernel(record["name"], "recurrent", state, max(1, len(_histogram(record, "recurrent_weight")) and sum(_histogram(record, "recurrent_weight")) // state),
-                                record, "recurrent_weight", io_type, settings, device)
-    weights.dsp += recurrent.dsp
-    weights.multiplications = (weights.multiplications + recurrent.multiplications) * int(record.get("n_timesteps", 1))
-    for mine, theirs in ((weights.lut, recurrent.lut), (weights.ff, recurrent.ff)):
-        for key, value in theirs.items():
-            mine[key] = mine.get(key, 0) + value
-    weights.iterations = int(record.get("n_timesteps", 1))
-    weights.bram18 += 2 * bram18_for(int(record.get("table_size", 1024)), 18)
-    weights.table_lookups = 1
-    return weights
+    n_in = int(record.get("n_in", state))
+    gates_out = max(1, int(record.get("weights", n_in * state)) // max(n_in, 1))
+    work = _product_kernel(record["name"], "recurrent", n_in, gates_out, record, "weight", io_type, settings, device)
+    recurrent = _product_kernel(record["name"], "recurrent", state, gates_out, record, "recurrent_weight", io_type,
+                                settings, device)
+    work.dsp += recurrent.dsp
+    work.lut, work.ff = _summed(work.lut, recurrent.lut), _summed(work.ff, recurrent.ff)
+    steps = int(record.get("n_timesteps", 1))
+    work.multiplications = (work.multiplications + recurrent.multiplications) * steps
+    work.iterations = steps
+    work.bram18 += 2 * bram18_for(int(record.get("table_size", 1024)), 18)
+    work.table_lookups = 1
+    return work
+
+
+def _summed(a: dict, b: dict) -> dict:
+    return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in a.keys() | b.keys()}
 
 
 _BUILDERS = {"dense": _dense, "conv": _conv, "separable": _separable, "batchnorm": _batchnorm,
