@@ -158,8 +158,19 @@ def calibrate(rows: list[dict], records: dict) -> dict:
                "heldout_median_error_percent": {figure: round(100 * statistics.median(t[figure]["error"] for t in table), 1)
                                                 for figure in FIGURES},
                "heldout_ii_exact": f"{sum(t['ii_cycles']['estimate'] == t['ii_cycles']['report'] for t in table)} of {len(table)}",
+               "vivado_synthesis_over_hls_report": synthesis_over_hls_report(rows),
                "source": "edgeaccel/estimate/data/fpga_reports.csv"}
     return {"tools": tools, "ranges": ranges, "summary": summary}
+
+
+def synthesis_over_hls_report(rows: list[dict]) -> dict:
+    """On the rows that also publish Vivado's vivado_synth.rpt, the median ratio synthesis / HLS report
+    per resource: what the csynth figures the estimate gives tend to become after synthesis."""
+    published = [row for row in rows if row["synth_lut"]]
+    ratios = {figure: round(statistics.median(float(row[f"synth_{figure}"]) / float(row[figure])
+                                              for row in published if float(row[figure])), 2)
+              for figure in ("lut", "ff", "dsp")}
+    return ratios | {"rows": len(published)}
 
 
 def residual_ranges(fit_rows: list[dict], records: dict, tools: dict) -> dict:

@@ -55,7 +55,8 @@ def compare(split: str = "heldout", with_rule4ml: bool = True) -> dict:
                             "edgeaccel": statistics.median(f["edgeaccel_error"] for f in ii),
                             "rule4ml": _median([calibration_tool.relative_error(f["rule4ml"], f["report"]) if f["rule4ml"] is not None else None
                                                 for f in ii])}
-    return {"rows": table, "summary": summary, "count": len(rows)}
+    return {"rows": table, "summary": summary, "count": len(rows),
+            "synthesis": calibration_tool.synthesis_over_hls_report(calibration_tool.read_rows())}
 
 
 def _median(values: list) -> float | None:

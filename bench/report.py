@@ -128,6 +128,11 @@ def fpga_estimate_section(result: dict) -> list[str]:
     ii = summary["ii_cycles"]
     lines.append(f"| II | exact in {ii['edgeaccel_exact']} of {count} ({percent(ii['edgeaccel'])}) | exact in "
                  f"{ii['rule4ml_exact']} of {count} ({percent(ii['rule4ml'])}) | |")
+    synthesis = result["synthesis"]
+    lines += ["", f"The figures are the HLS C-synthesis report's. On the {synthesis['rows']} rows that also publish Vivado's "
+              "`vivado_synth.rpt`, synthesis reported a median " + ", ".join(f"{synthesis[figure]:.2f}x the {figure.upper()}"
+                                                                              for figure in ("lut", "ff", "dsp"))
+              + " of the HLS report."]
     lines += ["", "Per row, estimate / report (rule4ml in brackets):", "",
               "| row | " + " | ".join(title for _, title in FPGA_FIGURES) + " | II |", "|---|" + "---:|" * (len(FPGA_FIGURES) + 1)]
     for row in result["rows"]:

@@ -227,6 +227,10 @@ def render_fpga_estimate(estimate: dict) -> str:
     if summary:
         lines.append(f"calibration: {summary.get('fit_rows')} published reports fitted, {summary.get('heldout_rows')} held out; "
                      f"median error on the held-out ones: " + ", ".join(f"{k} {v}%" for k, v in summary.get("heldout_median_error_percent", {}).items()))
+    synthesis = summary.get("vivado_synthesis_over_hls_report")
+    if synthesis:
+        lines.append(f"after Vivado synthesis, {synthesis['rows']} published designs had a median {synthesis['lut']}x these LUTs, "
+                     f"{synthesis['ff']}x the FFs and {synthesis['dsp']}x the DSPs (the verdict is on the HLS report's figures)")
     lines.append(f"verdict: {estimate['verdict']}")
     return "\n".join(lines)
 
