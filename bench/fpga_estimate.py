@@ -51,7 +51,7 @@ def compare(split: str = "heldout", with_rule4ml: bool = True) -> dict:
                            "within_range": sum(f["within_range"] for f in errors)}
     ii = [e["figures"]["ii_cycles"] for e in table]
     summary["ii_cycles"] = {"edgeaccel_exact": sum(f["edgeaccel"] == f["report"] for f in ii),
-                            "rule4ml_exact": sum(f["rule4ml"] is not None and round(f["rule4ml"]) == f["report"] for f in ii),
+                            "rule4ml_exact": sum(round(f["rule4ml"]) == f["report"] for f in ii) if theirs else None,
                             "edgeaccel": statistics.median(f["edgeaccel_error"] for f in ii),
                             "rule4ml": _median([calibration_tool.relative_error(f["rule4ml"], f["report"]) if f["rule4ml"] is not None else None
                                                 for f in ii])}

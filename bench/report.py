@@ -126,8 +126,8 @@ def fpga_estimate_section(result: dict) -> list[str]:
         entry = summary[figure]
         lines.append(f"| {title} | {percent(entry['edgeaccel'])} | {percent(entry['rule4ml'])} | {entry['within_range']} of {count} |")
     ii = summary["ii_cycles"]
-    lines.append(f"| II | exact in {ii['edgeaccel_exact']} of {count} ({percent(ii['edgeaccel'])}) | exact in "
-                 f"{ii['rule4ml_exact']} of {count} ({percent(ii['rule4ml'])}) | |")
+    theirs = "n/a" if ii["rule4ml_exact"] is None else f"exact in {ii['rule4ml_exact']} of {count} ({percent(ii['rule4ml'])})"
+    lines.append(f"| II | exact in {ii['edgeaccel_exact']} of {count} ({percent(ii['edgeaccel'])}) | {theirs} | |")
     synthesis = result["synthesis"]
     lines += ["", f"The figures are the HLS C-synthesis report's. On the {synthesis['rows']} rows that also publish Vivado's "
               "`vivado_synth.rpt`, synthesis reported a median " + ", ".join(f"{synthesis[figure]:.2f}x the {figure.upper()}"
