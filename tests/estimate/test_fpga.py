@@ -168,6 +168,14 @@ def test_uncalibrated_layers_are_named_and_widen_the_range(digits_build):
     assert "uncalibrated: " in __import__("edgeaccel.estimate.fpga", fromlist=["x"]).render_fpga_estimate(resource)
 
 
+def test_a_layer_the_estimate_cannot_see_makes_the_verdict_unchecked(digits_build):
+    records = _records(digits_build)
+    garnet = {"name": "garnet", "class": "GarNet", "result_bits": 16, "outputs": 10, "shape": [10]}
+    estimate = estimate_fpga(records[:-1] + [garnet, records[-1]], load_board("alveo-u50"), "io_parallel")
+    assert estimate["verdict"] == "unchecked: layer garnet is not modelled" and not estimate["fits"]
+    assert {"layer": "garnet", "reason": "GarNet: not modelled: the estimate cannot see what it costs"} in estimate["uncalibrated"]
+
+
 def test_the_digits_mlp_on_pynq_z2(digits_build):
     """examples/digits.yaml: 64-64-32-10, 8-bit weights and inputs, reuse factor 8 on the PYNQ-Z2."""
     estimate = json.loads((digits_build / "hls" / "artifact.json").read_text())["estimate"]

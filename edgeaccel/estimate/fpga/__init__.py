@@ -13,7 +13,8 @@ Ranges and verdict: every figure comes with the range the calibration residuals 
 `calibration.py`); layers whose template no published report covers (the Resource strategy,
 io_parallel convolutions, recurrent layers, ...) are named, and their share of each figure gets
 a range twice as wide on each side. The verdict is "fits" when every upper bound is within the
-board's budget, "does not fit" when some lower bound exceeds it, "may not fit" otherwise.
+board's budget, "does not fit" when some lower bound exceeds it, "may not fit" otherwise, and
+"unchecked" when a layer the estimate does not model (it cannot see its cost) could tip the balance.
 """
 
 import math
@@ -22,7 +23,7 @@ from edgeaccel.boards import Board
 from edgeaccel.errors import ConfigError
 from edgeaccel.estimate.fpga import calibration as calibrations
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import TOOLS, fifo_work, layer_work
+from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, fifo_work, layer_work
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 STREAM_HANDSHAKE_CYCLES = 1
@@ -52,7 +53,10 @@ def estimate_fpga(records: list[dict], board: Board, io_type: str, tool: str | N
                        "percent_high": _percent(high, available)}
     over = [n for n in RESOURCES if usage[n]["low"] > usage[n]["available"]]
     maybe = [n for n in RESOURCES if n not in over and usage[n]["high"] > usage[n]["available"]]
-    verdict = "does not fit" if over else "may not fit" if maybe else "fits"
+    unseen = [u["layer"] for u in design["uncalibrated"] if u["reason"].endswith(NOT_MODELLED)]
+    verdict = "does not fit" if over else "unchecked" if unseen else "may not fit" if maybe else "fits"
+    reasons = ([f"layer {name} is not modelled" for name in unseen] if verdict == "unchecked" else
+               [_reason(n, usage[n]) for n in over + maybe])
     latency, ii = totals["latency_cycles"], totals["ii_cycles"]
     lat_low, lat_high = design["ranges"]["latency_cycles"]
     clock = board.fpga.clock_mhz
@@ -78,7 +82,7 @@ def estimate_fpga(records: list[dict], board: Board, io_type: str, tool: str | N
         "fits": verdict == "fits",
         "over_budget": over,
         "may_exceed": maybe,
-        "verdict": verdict if verdict == "fits" else verdict + ": " + ", ".join(_reason(n, usage[n]) for n in over + maybe),
+        "verdict": verdict if verdict == "fits" else verdict + ": " + ", ".join(reasons),
         "uncalibrated": design["uncalibrated"],
         "calibration": calibration.summary,
     }
@@ -222,7 +226,8 @@ def render_fpga_estimate(estimate: dict) -> str:
     lines += ["", f"latency {estimate['latency_cycles']} cycles ({low}-{high}), {estimate['latency_us']} us; II {estimate['ii_cycles']} "
                   f"cycles ({estimate['throughput_per_s']:g} inferences/s)"]
     for item in estimate["uncalibrated"]:
-        lines.append(f"uncalibrated: {item['layer']}: {item['reason']} (its share of each range is doubled)")
+        doubled = "" if item["reason"].endswith(NOT_MODELLED) else " (its share of each range is doubled)"
+        lines.append(f"uncalibrated: {item['layer']}: {item['reason']}{doubled}")
     summary = estimate["calibration"]
     if summary:
         lines.append(f"calibration: {summary.get('fit_rows')} published reports fitted, {summary.get('heldout_rows')} held out; "

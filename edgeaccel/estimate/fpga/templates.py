@@ -40,6 +40,7 @@ TOOLS = {
     "vitis": {"title": "Vitis HLS 2023.1 and later", "decomposed_digits": 2, "lut_constant_bits": 3,
               "fifo_srl_max_depth": 2, "fifo_srl_max_bits": 1024, "packed_streams": True, "clock_uncertainty": 0.27},
 }
+NOT_MODELLED = "not modelled: the estimate cannot see what it costs"
 CALIBRATED_KINDS = {"dense", "conv", "batchnorm", "relu", "softmax", "sigmoid", "pool", "global_pool", "padding",
                     "reshape", "linear"}
 
@@ -85,7 +86,7 @@ def layer_work(record: dict, io_type: str, tool: str, device) -> LayerWork:
     kind = kind_of(record)
     builder = _BUILDERS.get(kind)
     if builder is None:
-        return LayerWork(record["name"], kind, uncalibrated=f"{record['class']}: not modelled (counted as no resources)")
+        return LayerWork(record["name"], kind, uncalibrated=f"{record['class']}: {NOT_MODELLED}")
     work = builder(record, io_type, TOOLS[tool], device)
     if io_type == "io_parallel" and kind == "conv":
         work.uncalibrated = "io_parallel convolution: no published report in the calibration table"
@@ -104,7 +105,7 @@ def kind_of(record: dict) -> str:
         return "conv"
     if cls in ("DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"):
         return "separable"
-    if cls == "BatchNormalization":
+    if cls in ("BatchNormalization", "ApplyAlpha"):
         return "batchnorm"
     if cls == "Softmax":
         return "softmax"
@@ -125,6 +126,8 @@ def kind_of(record: dict) -> str:
         return "padding"
     if cls in ("Reshape", "Transpose", "Repack"):
         return "reshape"
+    if cls == "Clone":
+        return "clone"
     if cls in ("Merge", "Concatenate", "Dot"):
         return "merge"
     if cls in ("LSTM", "GRU", "SimpleRNN"):
@@ -456,4 +459,5 @@ def _summed(a: dict, b: dict) -> dict:
 _BUILDERS = {"dense": _dense, "conv": _conv, "separable": _separable, "batchnorm": _batchnorm,
              "relu": _elementwise("relu"), "linear": _passthrough("linear"), "sigmoid": _table, "softmax": _softmax,
              "pool": _pool, "global_pool": _global_pool, "padding": _passthrough("padding"), "reshape": _passthrough("reshape"),
+             "clone": _passthrough("clone"),
              "merge": _merge, "recurrent": _recurrent, "input": _passthrough("input")}
