@@ -1,6 +1,6 @@
 """The published hls4ml designs of the FPGA calibration table, rebuilt in code.
 
-`edgeaccel/estimate/fpga/data/fpga_reports.csv` lists synthesis reports other people published
+`edgeaccel/estimate/data/fpga_reports.csv` lists synthesis reports other people published
 (repository, commit, path). Each row names one of the builders below, which re-creates that
 design's Keras model from its source and the hls4ml configuration the report was made with. The
 original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR) cannot be
