@@ -9,7 +9,7 @@ import pytest
 from conftest import error_line, run_cli
 from edgeaccel.boards import load_board
 from edgeaccel.errors import ConfigError, UnsupportedError
-from edgeaccel.estimate.fpga import calibration, design_cost, estimate_fpga, layers_from_hls_records
+from edgeaccel.estimate.fpga import calibration, design_cost, estimate_fpga, layers_from_hls_records, render_fpga_estimate
 from edgeaccel.estimate.fpga.devices import device_for
 from edgeaccel.estimate.fpga.templates import bram18_for, fifo_work, layer_work
 
@@ -165,7 +165,7 @@ def test_uncalibrated_layers_are_named_and_widen_the_range(digits_build):
     for layer in resource["layers"]:
         if layer["kind"] == "dense":
             assert layer["ranges"]["lut"] == list(calibration.shipped().range_of("lut", layer["lut"], calibration.UNCALIBRATED_SPREAD))
-    assert "uncalibrated: " in __import__("edgeaccel.estimate.fpga", fromlist=["x"]).render_fpga_estimate(resource)
+    assert "uncalibrated: " in render_fpga_estimate(resource)
 
 
 def test_a_layer_the_estimate_cannot_see_makes_the_verdict_unchecked(digits_build):
