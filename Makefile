@@ -87,7 +87,8 @@ rollback: install        ## make board=rpi4 rollback HOST=pi4.local: current bac
 	@test -n $(call quote,$(HOST)) || { echo "make rollback: expected HOST=<the board's address>, received none" >&2; exit 2; }
 	$(BIN)/edgeaccel deploy --rollback $(DEPLOY_FLAGS)
 
-bench: install           ## side-by-side benchmarks; writes BENCHMARKS.md
+bench: install           ## side-by-side benchmarks; writes BENCHMARKS.md (installs the bench extra: rule4ml, torch)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run
 
 report: install

@@ -106,3 +106,40 @@ def tflite_section(rows: list[dict]) -> list[str]:
                      f"{r['arena_bytes']} | {r['litert_us'].text('{:.1f}')} | {r['tflm_us'].text('{:.1f}')} | "
                      f"{r['agreement_litert']:.4f} / {r['agreement_tflm']:.4f} |")
     return lines + [""]
+
+
+FPGA_FIGURES = (("lut", "LUT"), ("ff", "FF"), ("dsp", "DSP"), ("bram18", "BRAM18"), ("latency_cycles", "latency cycles"))
+
+
+def fpga_estimate_section(result: dict) -> list[str]:
+    """The FPGA estimate against the held-out published reports, beside rule4ml on the same rows."""
+    summary, count = result["summary"], result["count"]
+    percent = lambda value: "n/a" if value is None else f"{100 * value:.1f}%"
+    lines = ["## FPGA estimate against published synthesis reports", "",
+             f"Median absolute error on the {count} held-out rows of `edgeaccel/estimate/data/fpga_reports.csv` (the estimate "
+             "was fitted on the other rows), as |estimate - report| / report (a report of 0 counted as 1). rule4ml 0.2.0 "
+             "(its default GNN estimators) on the same rows: the same architecture, strategy, reuse factor, precision and "
+             "tool version, on the closest board it knows." + (" rule4ml was not run (the quick bench, or it is not installed: "
+                                                               "`pip install '.[bench]'`)." if summary["lut"]["rule4ml"] is None else ""), "",
+             "| figure | edgeaccel | rule4ml 0.2 | report within edgeaccel's range |", "|---|---:|---:|---:|"]
+    for figure, title in FPGA_FIGURES:
+        entry = summary[figure]
+        lines.append(f"| {title} | {percent(entry['edgeaccel'])} | {percent(entry['rule4ml'])} | {entry['within_range']} of {count} |")
+    ii = summary["ii_cycles"]
+    theirs = "n/a" if ii["rule4ml_exact"] is None else f"exact in {ii['rule4ml_exact']} of {count} ({percent(ii['rule4ml'])})"
+    lines.append(f"| II | exact in {ii['edgeaccel_exact']} of {count} ({percent(ii['edgeaccel'])}) | {theirs} | |")
+    synthesis = result["synthesis"]
+    lines += ["", f"The figures are the HLS C-synthesis report's. On the {synthesis['rows']} rows that also publish Vivado's "
+              "`vivado_synth.rpt`, synthesis reported a median " + ", ".join(f"{synthesis[figure]:.2f}x the {figure.upper()}"
+                                                                              for figure in ("lut", "ff", "dsp"))
+              + " of the HLS report."]
+    lines += ["", "Per row, estimate / report (rule4ml in brackets):", "",
+              "| row | " + " | ".join(title for _, title in FPGA_FIGURES) + " | II |", "|---|" + "---:|" * (len(FPGA_FIGURES) + 1)]
+    for row in result["rows"]:
+        cells = []
+        for figure in [f for f, _ in FPGA_FIGURES] + ["ii_cycles"]:
+            entry = row["figures"][figure]
+            other = "" if entry["rule4ml"] is None else f" ({entry['rule4ml']:.0f})"
+            cells.append(f"{entry['edgeaccel']:.0f} / {entry['report']:.0f}{other}")
+        lines.append(f"| {row['id']} | " + " | ".join(cells) + " |")
+    return lines + [""]

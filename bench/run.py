@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-from bench import csim, e2e, qat, report, tflite
+from bench import csim, e2e, fpga_estimate, qat, report, tflite
 
 FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
         "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
@@ -59,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             project.write_text(TINY_PROJECT)
         run = e2e.run_project(project, workdir / "e2e" / "build", sizes["e2e_repeats"])
         compile_ = e2e.csim_compile(workdir / "e2e" / "build" / "hls", workdir / "e2e" / "compile-cache", sizes["e2e_repeats"])
+        print("bench: FPGA estimate against published reports", file=sys.stderr)
+        fpga = fpga_estimate.compare(with_rule4ml=not args.quick)
         report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
-                                report.qat_section(accuracy),
+                                report.qat_section(accuracy), report.fpga_estimate_section(fpga),
                                 report.e2e_section(run, compile_, project.name)], args.quick)
     finally:
         if saved_cache is None:

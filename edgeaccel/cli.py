@@ -128,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     estimate = verbs.add_parser("estimate", parents=[common], help="FPGA resources, MCU flash/RAM or Edge TPU op mapping against a board")
     estimate.add_argument("artifact", type=Path, metavar="ARTIFACT")
     estimate.add_argument("--board", help="board name (default: the board the artifact was converted for)")
+    estimate.add_argument("--hls-tool", choices=["vivado", "vitis"],
+                          help="HLS tool of an hls artifact's estimate: Vivado HLS 2019.2/2020.1 or Vitis HLS 2023+ "
+                               "(default: the board backend's)")
     estimate.add_argument("--json", action="store_true", help="print as JSON")
     estimate.set_defaults(handler=_estimate)
 
@@ -301,7 +304,7 @@ def _sim(args) -> int:
 def _estimate(args) -> int:
     from edgeaccel.estimate import estimate_artifact, render_estimate
 
-    estimate = estimate_artifact(args.artifact, args.board)
+    estimate = estimate_artifact(args.artifact, args.board, args.hls_tool)
     print(json.dumps(estimate, indent=2) if args.json else render_estimate(estimate))
     return 0
 

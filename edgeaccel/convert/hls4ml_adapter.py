@@ -183,9 +183,13 @@ def layer_records(graph) -> list[dict]:
             record[f"{weight_name}_type"] = _type_text(variable.type.precision)
         if "accum_t" in layer.types:
             record["accum"] = _type_text(layer.types["accum_t"].precision)
+        for table in ("table_t", "exp_table_t", "inv_table_t"):
+            if table in layer.types:
+                record[table[:-2]] = _type_text(layer.types[table].precision)
         for attribute in ("n_in", "n_out", "n_chan", "n_filt", "filt_height", "filt_width", "in_height", "in_width",
                           "out_height", "out_width", "in_width", "out_width", "pool_height", "pool_width",
-                          "reuse_factor", "strategy", "activation", "implementation"):
+                          "reuse_factor", "strategy", "activation", "implementation", "pool_op", "stride_height",
+                          "stride_width", "n_partitions", "table_size", "n_timesteps"):
             value = layer.get_attr(attribute)
             if value is not None and not hasattr(value, "__dict__"):
                 record[attribute] = value if isinstance(value, (int, float, str)) else str(value)
@@ -193,12 +197,50 @@ def layer_records(graph) -> list[dict]:
             data = layer.weights["weight"].data
             record["weights"] = int(np.size(data))
             record["nonzero_weights"] = int(np.count_nonzero(data))
+        for weight_name in _CONSTANT_OPERANDS:
+            if weight_name in layer.weights:
+                digits, bits = _constant_histograms(layer.weights[weight_name])
+                record[f"{weight_name}_digits"] = digits
+                record[f"{weight_name}_significant_bits"] = bits
         input_variable = layer.get_input_variable()
         if input_variable is not None:
             record["input_bits"] = int(input_variable.type.precision.width)
             record["input"] = _type_text(input_variable.type.precision)
         records.append(record)
     return records
+
+
+_CONSTANT_OPERANDS = ("weight", "scale", "depthwise", "pointwise", "recurrent_weight")
+
+
+def _constant_histograms(variable) -> tuple[list[int], list[int]]:
+    """How HLS sees a layer's constant operands, as two histograms over its values in the weight
+    type: index k of the first counts the values with k non-zero digits in canonical signed-digit
+    form (0: a zero weight, 1: a power of two, a shift); index k of the second, the values whose
+    magnitude is k bits wide once trailing zero bits are dropped (the multiplier width HLS needs)."""
+    from hls4ml.model.types import ExponentPrecisionType, FixedPrecisionType, IntegerPrecisionType
+
+    data = np.asarray(variable.data, dtype=np.float64).ravel()
+    precision = variable.type.precision
+    if isinstance(precision, (FixedPrecisionType, IntegerPrecisionType)):
+        fractional = precision.width - getattr(precision, "integer", precision.width)
+        scaled = data * 2.0**fractional
+        rounding = str(getattr(precision, "rounding_mode", "TRN"))
+        values = np.floor(scaled + 0.5) if rounding.startswith("RND") else np.floor(scaled)
+        low = -(2 ** (precision.width - 1)) if precision.signed else 0
+        values = np.clip(values, low, 2 ** (precision.width - int(precision.signed)) - 1).astype(np.int64)
+    else:
+        values = (data != 0).astype(np.int64) if not isinstance(precision, ExponentPrecisionType) else np.sign(data).astype(np.int64)
+    magnitude = np.abs(values)
+    digits = np.zeros_like(magnitude)
+    rest = magnitude.copy()
+    while rest.any():
+        odd = (rest & 1) == 1
+        digits += odd
+        rest = np.where(odd & ((rest & 3) == 3), rest + 1, np.where(odd, rest - 1, rest)) >> 1
+    odd_part = magnitude // (magnitude & -magnitude).clip(min=1)
+    widths = np.where(odd_part > 0, np.floor(np.log2(odd_part.clip(min=1))).astype(np.int64) + 1, 0)
+    return np.bincount(digits).tolist(), np.bincount(widths).tolist()
 
 
 def write_project(graph) -> None:

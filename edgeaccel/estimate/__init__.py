@@ -13,13 +13,15 @@ def can_estimate(artifact) -> bool:
     return artifact.target in ESTIMATED_TARGETS and artifact.board is not None
 
 
-def estimate_artifact(directory: Path | str, board_name: str | None = None) -> dict:
+def estimate_artifact(directory: Path | str, board_name: str | None = None, hls_tool: str | None = None) -> dict:
     """The estimate of a convert output directory against a board, as `edgeaccel estimate`.
 
     An hls artifact gets FPGA resources, latency and initiation interval; a tflm artifact flash and
     RAM; an edgetpu artifact (or a tflite artifact on an Edge TPU board) the op mapping. The board
-    defaults to the one the artifact was converted for. Raises ConfigError when no board is known
-    or the artifact's target has no estimate, ModelError for a directory that is not an artifact.
+    defaults to the one the artifact was converted for; `hls_tool` ("vivado" or "vitis") picks the
+    HLS tool of an hls artifact's estimate (default: the board backend's). Raises ConfigError when no
+    board is known, the artifact's target has no estimate, or an HLS tool is given for another target;
+    ModelError for a directory that is not an artifact.
     """
     from edgeaccel.artifact import read_artifact
     from edgeaccel.boards import load_board
@@ -33,7 +35,9 @@ def estimate_artifact(directory: Path | str, board_name: str | None = None) -> d
         from edgeaccel.estimate.fpga import estimate_fpga, layers_from_hls_records
 
         details = artifact.details
-        return estimate_fpga(layers_from_hls_records(details["layers"], details), board, details["io_type"])
+        return estimate_fpga(layers_from_hls_records(details["layers"], details), board, details["io_type"], hls_tool)
+    if hls_tool is not None:
+        raise ConfigError(f"--hls-tool: expected an hls artifact, received a {artifact.target} artifact")
     if artifact.target == "tflm":
         from edgeaccel.estimate.mcu import estimate_mcu
 

@@ -59,11 +59,16 @@ def resource_bars(resources: dict, title: str) -> bytes:
     figure = Figure(figsize=(7, 0.6 + 0.45 * len(names)))
     axes = figure.add_subplot()
     axes.barh(names, percents, color=[OVER if p > 100 else OK for p in percents])
+    if all("percent_low" in resources[n] for n in names):
+        low = [max(p - min(resources[n]["percent_low"], 250.0), 0) for n, p in zip(names, percents)]
+        high = [max(min(resources[n]["percent_high"], 250.0) - p, 0) for n, p in zip(names, percents)]
+        axes.errorbar(percents, names, xerr=[low, high], fmt="none", ecolor="black", capsize=3, linewidth=1)
     axes.axvline(100, color="black", linewidth=1)
     for y, name in enumerate(names):
         used = resources[name]
         axes.text(min(percents[y], 250) + 2, y, f"{used['used']:,} / {used['available']:,}", va="center", fontsize=8)
-    axes.set_xlim(0, max(120, max(percents, default=0) + 60))
+    highest = max((min(resources[n].get("percent_high", 0), 250.0) for n in names), default=0)
+    axes.set_xlim(0, max(120, max(percents, default=0) + 60, highest + 20))
     axes.set_xlabel("% of the board's budget")
     axes.invert_yaxis()
     axes.set_title(title)

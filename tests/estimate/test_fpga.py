@@ -1,60 +1,210 @@
+"""The FPGA estimate: hls4ml 1.3's templates counted layer by layer, per device family and HLS tool,
+with calibrated ranges and a verdict that uses them."""
+
 import json
+import math
 
 import pytest
 
-from conftest import run_cli
+from conftest import error_line, run_cli
 from edgeaccel.boards import load_board
-from edgeaccel.errors import ConfigError
-from edgeaccel.estimate.fpga import estimate_fpga, layers_from_hls_records
+from edgeaccel.errors import ConfigError, UnsupportedError
+from edgeaccel.estimate.fpga import calibration, design_cost, estimate_fpga, layers_from_hls_records, render_fpga_estimate
+from edgeaccel.estimate.fpga.devices import device_for
+from edgeaccel.estimate.fpga.templates import bram18_for, fifo_work, layer_work
 
 
-def _records(digits_build):
-    return json.loads((digits_build / "hls" / "artifact.json").read_text())["hls"]["layers"]
+def dense(n_in=16, n_out=8, digits=(0, 0, 0, 128), bits=None, reuse=1, strategy="latency", input_bits=16, weight="fixed<16,6>"):
+    """A Dense record as `hls4ml_adapter.layer_records` writes it, with a given histogram of the
+    weights' canonical-signed-digit counts (index 0: zeros, 1: powers of two, ...)."""
+    digits = list(digits)
+    bits = list(bits) if bits is not None else [digits[0], digits[1]] + [0] * 6 + [sum(digits[2:])]
+    return {"name": "fc", "class": "Dense", "result": "fixed<16,6>", "result_bits": 16, "outputs": n_out, "shape": [n_out],
+            "weight_type": weight, "accum": "fixed<16,6>", "n_in": n_in, "n_out": n_out, "reuse_factor": reuse,
+            "strategy": strategy, "weights": n_in * n_out, "nonzero_weights": n_in * n_out - digits[0],
+            "weight_digits": digits, "weight_significant_bits": bits, "input_bits": input_bits}
 
 
-@pytest.mark.parametrize("strategy", ["latency", "resource"])
-def test_estimate_is_monotonic_in_reuse_factor(digits_build, strategy):
+@pytest.mark.parametrize("part, family, dsp, a_bits", [
+    ("xc7z020clg400-1", "7-series", "DSP48E1", 25), ("xczu3eg-sbva484-1-e", "UltraScale+", "DSP48E2", 27),
+    ("xcku115-flvb2104-2-i", "UltraScale", "DSP48E2", 27), ("xcu250-figd2104-2L-e", "UltraScale+", "DSP48E2", 27),
+    ("xck26-sfvc784-2LV-c", "UltraScale+", "DSP48E2", 27)])
+def test_device_families(part, family, dsp, a_bits):
+    device = device_for(part)
+    assert (device.family, device.dsp, device.dsp_a_bits, device.dsp_b_bits) == (family, dsp, a_bits, 18)
+
+
+def test_a_26x18_product_takes_two_dsp48e1_and_one_dsp48e2():
+    assert device_for("xc7z020clg400-1").dsps_per_product(26, 18) == 2
+    assert device_for("xczu9eg-ffvb1156-2-e").dsps_per_product(26, 18) == 1
+    assert device_for("xczu9eg-ffvb1156-2-e").dsps_per_product(28, 18) == 2
+    with pytest.raises(UnsupportedError, match="expected an AMD/Xilinx 7-series, UltraScale or UltraScale\\+ part"):
+        device_for("10AX115N2F40E2LG")
+
+
+def test_weights_decide_dsps_zeros_and_powers_of_two_take_none():
+    """128 weights: 16 zeros, 16 powers of two, 32 of two signed digits, 64 of three or more."""
+    device = device_for("xczu9eg-ffvb1156-2-e")
+    record = dense(digits=(16, 16, 32, 40, 24), bits=(16, 16, 8, 8, 16, 32, 32))
+    vivado = layer_work(record, "io_parallel", "vivado", device)
+    vitis = layer_work(record, "io_parallel", "vitis", device)
+    assert vivado.dsp == 64 + 32 - 8 - 8, "Vivado HLS: every product of more than three significant bits"
+    assert vitis.dsp == 64, "Vitis HLS decomposes two-digit constants into a shift and an add"
+    assert vivado.multiplications == vitis.multiplications == 128
+    narrow = layer_work(record | {"input_bits": 6}, "io_parallel", "vivado", device)
+    assert narrow.dsp == 0 and narrow.lut["lut_product_bits"] > vivado.lut["lut_product_bits"]
+
+
+def test_reuse_factor_caps_the_multipliers_and_sets_the_interval():
+    device = device_for("xczu9eg-ffvb1156-2-e")
+    for reuse in (1, 2, 4, 8, 32):
+        work = layer_work(dense(reuse=reuse), "io_parallel", "vivado", device)
+        assert work.dsp == min(128, math.ceil(128 / reuse)) and work.loop_ii == reuse
+
+
+def test_resource_strategy_keeps_weights_in_bram_and_is_flagged_uncalibrated():
+    device = device_for("xczu9eg-ffvb1156-2-e")
+    work = layer_work(dense(n_in=64, n_out=32, digits=(0, 0, 0, 2048), reuse=64, strategy="resource"), "io_parallel",
+                      "vivado", device)
+    assert work.dsp == 32, "ceil(2048 / 64) generic multipliers"
+    assert work.bram18 == bram18_for(64, 32 * 16) == 15, "a 64-deep ROM, 32 x 16 bits wide"
+    assert "Resource strategy" in work.uncalibrated
+
+
+def test_bram18_port_widths():
+    assert bram18_for(512, 36) == 1 and bram18_for(1024, 18) == 1 and bram18_for(1024, 36) == 2
+    assert bram18_for(4096, 18) == 5 and bram18_for(0, 16) == 0
+
+
+@pytest.mark.parametrize("tool, srl_depth, fifo_bram", [("vivado", 16, 16), ("vitis", 1, 8)])
+def test_io_stream_fifos_per_tool(tool, srl_depth, fifo_bram):
+    """A 16-channel 16-bit stream, 169 pixels deep: Vivado HLS splits it into one FIFO per channel (a
+    BRAM18 each), Vitis HLS packs it into one 256-bit FIFO (8 BRAM18). Shallow FIFOs go to SRLs."""
+    record = {"name": "conv", "result_bits": 16, "outputs": 169 * 16, "shape": [13, 13, 16]}
+    assert fifo_work(record, tool).bram18 == fifo_bram
+    shallow = fifo_work(record | {"shape": [srl_depth, 16], "outputs": 16 * srl_depth}, tool)
+    assert shallow.bram18 == 0 and shallow.lut["fifo_srl_bits"] > 0
+
+
+def test_io_stream_convolution_reads_one_pixel_per_reuse_factor_and_buffers_lines():
+    device = device_for("xcu250-figd2104-2L-e")
+    conv = {"name": "conv", "class": "Conv2D", "result_bits": 16, "outputs": 30 * 30 * 16, "shape": [30, 30, 16],
+            "weight_type": "fixed<16,6>", "accum": "fixed<16,6>", "n_chan": 3, "n_filt": 16, "filt_height": 3, "filt_width": 3,
+            "in_height": 32, "in_width": 32, "out_height": 30, "out_width": 30, "reuse_factor": 1, "strategy": "latency",
+            "weights": 432, "nonzero_weights": 432, "weight_digits": [0, 0, 0, 432], "weight_significant_bits": [0] * 8 + [432],
+            "input_bits": 16}
+    work = layer_work(conv, "io_stream", "vivado", device)
+    assert work.iterations == 32 * 32 and work.dsp == 432
+    assert work.lut["shift_register_bits"] == 2 * 3 * 32 * 16 / 32, "two lines of 32 pixels x 3 channels x 16 bits in SRL32s"
+    design = design_cost([conv], "io_stream", "vivado", "xcu250-figd2104-2L-e", 5.0, calibration.shipped())
+    assert design["totals"]["ii_cycles"] == design["totals"]["latency_cycles"] + 1 > 1024
+
+
+def test_a_faster_clock_pipelines_deeper_and_keeps_the_interval(digits_build):
+    records = _records(digits_build)
+    shipped = calibration.shipped()
+    slow = design_cost(records, "io_parallel", "vivado", "xc7z020clg400-1", 10.0, shipped)["totals"]
+    fast = design_cost(records, "io_parallel", "vivado", "xc7z020clg400-1", 2.5, shipped)["totals"]
+    assert fast["latency_cycles"] > slow["latency_cycles"] and fast["ii_cycles"] == slow["ii_cycles"]
+    assert fast["ff"] > slow["ff"], "more pipeline stages, more registers"
+
+
+def test_the_tool_is_a_parameter(digits_build):
+    records = _records(digits_build)
     board = load_board("zcu102")
-    previous = None
-    for reuse in (1, 2, 4, 8, 16, 32):
-        records = [r | {"reuse_factor": reuse, "strategy": strategy} for r in _records(digits_build)]
-        estimate = estimate_fpga(layers_from_hls_records(records, {}), board, "io_parallel")
-        used = {k: v["used"] for k, v in estimate["resources"].items()}
-        if previous:
-            assert used["lut"] <= previous[0]["lut"] and used["dsp"] <= previous[0]["dsp"]
-            assert estimate["latency_cycles"] >= previous[1] and estimate["ii_cycles"] >= previous[2]
-        previous = (used, estimate["latency_cycles"], estimate["ii_cycles"])
-    assert previous[2] == 32, "the initiation interval of a fully reused dense layer is the reuse factor"
+    vivado = estimate_fpga(records, board, "io_parallel", "vivado")
+    vitis = estimate_fpga(records, board, "io_parallel", "vitis")
+    assert vivado["tool"] == "vivado" and vitis["tool"] == "vitis" and "Vitis HLS" in vitis["tool_title"]
+    assert vivado["resources"]["ff"]["used"] != vitis["resources"]["ff"]["used"]
+    assert estimate_fpga(records, load_board("kv260"), "io_parallel")["tool"] == "vitis", "Vitis boards default to Vitis HLS"
+    with pytest.raises(ConfigError, match="--hls-tool: expected one of vitis, vivado, received 'catapult'"):
+        estimate_fpga(records, board, "io_parallel", "catapult")
 
 
-def test_multiplications_and_fit_of_the_digits_mlp(digits_build):
+def test_every_figure_has_a_range_that_contains_it(digits_build):
+    estimate = estimate_fpga(_records(digits_build), load_board("zcu102"), "io_parallel")
+    for name in ("lut", "ff", "dsp", "bram18"):
+        usage = estimate["resources"][name]
+        assert usage["low"] <= usage["used"] <= usage["high"], (name, usage)
+    low, high = estimate["latency_range"]
+    assert low <= estimate["latency_cycles"] <= high
+    for layer in estimate["layers"]:
+        for name in ("lut", "ff", "dsp", "bram18"):
+            assert layer["ranges"][name][0] <= layer[name] <= layer["ranges"][name][1]
+    assert sum(layer["dsp"] for layer in estimate["layers"]) == estimate["resources"]["dsp"]["used"]
+
+
+def test_the_verdict_uses_the_range(digits_build):
+    records = _records(digits_build)
+    estimate = estimate_fpga(records, load_board("zcu102"), "io_parallel")
+    lut = estimate["resources"]["lut"]
+    assert lut["low"] < lut["used"] < lut["high"]
+
+    def verdict_with(available: int) -> dict:
+        """zcu102 with `available` LUTs and room for every other resource's upper bound."""
+        board = load_board("zcu102")
+        room = {name: 10 * estimate["resources"][name]["high"] + 1 for name in ("ff", "dsp", "bram18")}
+        resources = board.fpga.resources.model_copy(update={"lut": available} | room)
+        return estimate_fpga(records, board.model_copy(update={"fpga": board.fpga.model_copy(update={"resources": resources})}),
+                             "io_parallel")
+
+    assert verdict_with(lut["high"] + 1)["verdict"] == "fits"
+    maybe = verdict_with((lut["low"] + lut["high"]) // 2)
+    assert maybe["verdict"].startswith("may not fit: LUT") and maybe["may_exceed"] == ["lut"] and not maybe["fits"]
+    over = verdict_with(lut["low"] - 1)
+    assert over["verdict"].startswith("does not fit: LUT") and over["over_budget"] == ["lut"]
+
+
+def test_uncalibrated_layers_are_named_and_widen_the_range(digits_build):
+    records = _records(digits_build)
+    latency = estimate_fpga(records, load_board("zcu102"), "io_parallel")
+    resource = estimate_fpga([r | {"strategy": "resource", "reuse_factor": 64} if r["class"] == "Dense" else r for r in records],
+                             load_board("zcu102"), "io_parallel")
+    assert latency["uncalibrated"] == []
+    assert {u["layer"] for u in resource["uncalibrated"]} == {r["name"] for r in records if r["class"] == "Dense"}
+    for layer in resource["layers"]:
+        if layer["kind"] == "dense":
+            assert layer["ranges"]["lut"] == list(calibration.shipped().range_of("lut", layer["lut"], calibration.UNCALIBRATED_SPREAD))
+    assert "uncalibrated: " in render_fpga_estimate(resource)
+
+
+def test_a_layer_the_estimate_cannot_see_makes_the_verdict_unchecked(digits_build):
+    records = _records(digits_build)
+    garnet = {"name": "garnet", "class": "GarNet", "result_bits": 16, "outputs": 10, "shape": [10]}
+    estimate = estimate_fpga(records[:-1] + [garnet, records[-1]], load_board("alveo-u50"), "io_parallel")
+    assert estimate["verdict"] == "unchecked: layer garnet is not modelled" and not estimate["fits"]
+    assert {"layer": "garnet", "reason": "GarNet: not modelled: the estimate cannot see what it costs"} in estimate["uncalibrated"]
+
+
+def test_the_digits_mlp_on_pynq_z2(digits_build):
+    """examples/digits.yaml: 64-64-32-10, 8-bit weights and inputs, reuse factor 8 on the PYNQ-Z2."""
     estimate = json.loads((digits_build / "hls" / "artifact.json").read_text())["estimate"]
     assert estimate["multiplications"] == 64 * 64 + 64 * 32 + 32 * 10
-    assert estimate["fits"] and estimate["verdict"] == "fits"
-    assert estimate["resources"]["dsp"]["used"] == 0, "8-bit products map to LUTs"
+    assert estimate["tool"] == "vivado" and estimate["device"] == "7-series (DSP48E1)"
+    dsp = {layer["kind"]: 0 for layer in estimate["layers"]}
+    for layer in estimate["layers"]:
+        dsp[layer["kind"]] += layer["dsp"]
+    assert dsp["dense"] == 0, "8-bit data and 8-bit constants: the products are LUTs"
+    assert dsp["softmax"] == 10, "one exp x 1/sum product per class"
+    assert estimate["resources"]["dsp"]["used"] == 10 and estimate["ii_cycles"] == 8, "II = the reuse factor"
 
 
-def test_a_model_too_large_for_pynq_z2_is_flagged(digits_build):
-    records = [r | {"reuse_factor": 1} for r in _records(digits_build)]
-    pynq = estimate_fpga(layers_from_hls_records(records, {}), load_board("pynq-z2"), "io_parallel")
-    assert not pynq["fits"] and "LUT" in pynq["verdict"] and pynq["resources"]["lut"]["percent"] > 100
-    u50 = estimate_fpga(layers_from_hls_records(records, {}), load_board("alveo-u50"), "io_parallel")
-    assert u50["fits"]
-
-
-def test_wide_products_use_dsps(digits_build):
-    records = [r | {"weight_type": "fixed<16,6>", "input_bits": 16} if "weight_type" in r else r for r in _records(digits_build)]
-    estimate = estimate_fpga(layers_from_hls_records(records, {}), load_board("zcu102"), "io_parallel")
-    assert estimate["resources"]["dsp"]["used"] > 0
-
-
-def test_estimate_cli(digits_build):
+def test_estimate_cli_prints_the_layers_the_ranges_and_the_verdict(digits_build):
     text = run_cli("estimate", digits_build / "hls", check=True).stdout
-    assert "verdict: fits" in text and "LUT" in text and "pynq-z2" in text
-    other = json.loads(run_cli("estimate", digits_build / "hls", "--board", "kv260", "--json", check=True).stdout)
-    assert other["board"] == "kv260" and other["resources"]["uram"]["available"] == 64
+    assert "pynq-z2" in text and "Vivado HLS 2019.2 / 2020.1" in text and "verdict: " in text
+    assert "dense0" in text and "LUT" in text and "calibration: 15 published reports fitted, 9 held out" in text
+    vitis = json.loads(run_cli("estimate", digits_build / "hls", "--board", "kv260", "--hls-tool", "vitis", "--json",
+                               check=True).stdout)
+    assert vitis["board"] == "kv260" and vitis["tool"] == "vitis" and vitis["resources"]["uram"]["available"] == 64
+    line = error_line(run_cli("estimate", digits_build / "tflite", "--board", "rpi-pico", "--hls-tool", "vitis"))
+    assert "--hls-tool: expected an hls artifact, received a tflite artifact" in line
 
 
-def test_estimate_needs_an_fpga_board(digits_build):
+def test_estimate_needs_an_fpga_board():
     with pytest.raises(ConfigError, match="expected an FPGA board"):
         estimate_fpga([], load_board("rpi-pico"), "io_parallel")
+
+
+def _records(digits_build) -> list[dict]:
+    details = json.loads((digits_build / "hls" / "artifact.json").read_text())["hls"]
+    return layers_from_hls_records(details["layers"], details)

@@ -68,6 +68,11 @@ def test_report_numbers_come_from_the_metrics(digits_build):
     hls = json.loads((digits_build / "hls" / "artifact.json").read_text())["hls"]["precisions"]
     assert "quantized_relu(8,2)" in text and f"| {hls['dense0']['accum']} |" in text
     assert hls["features"]["result"] == "ufixed<8,0>", "the unsigned 8-bit input quantizer stays unsigned in hardware"
+    estimate = metrics["estimates"]["hls"]
+    dense0 = next(layer for layer in estimate["layers"] if layer["name"] == "dense0")
+    lut = dense0["ranges"]["lut"]
+    assert f"| dense0 | dense | {dense0['dsp']} (" in text and f"| {dense0['lut']} ({lut[0]}–{lut[1]}) |" in text, "the per-layer FPGA table"
+    assert f"| LUT | {estimate['resources']['lut']['used']} | {estimate['resources']['lut']['low']}–" in text
 
 
 def test_report_of_a_directory_without_metrics(tmp_path):

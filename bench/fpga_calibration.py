@@ -1,0 +1,232 @@
+"""Fit the FPGA estimate on the `fit` rows of the published-report table and measure it on the `heldout` rows.
+
+    python -m bench.fpga_calibration            # refit from the stored layer records, rewrite the calibration
+    python -m bench.fpga_calibration --rebuild  # first rebuild every published model and convert it (minutes)
+
+Inputs: `edgeaccel/estimate/data/fpga_reports.csv` (the published figures and which split a row is
+in) and `bench/data/fpga_published_records.json` (the hls4ml 1.3 layer records of every row's
+rebuilt design, written by `--rebuild`). Output: `edgeaccel/estimate/data/fpga_calibration.json`.
+
+The fit, per HLS tool: the logic delays by a grid search minimising the latency and II errors; the LUT and
+FF coefficients by non-negative least squares on the relative error, with a ridge that pulls each
+coefficient towards its prior (`PRIORS`: what one template quantity costs in a csynth report, e.g.
+one LUT per adder bit); Vitis HLS starts from the Vivado HLS fit, having fewer rows. The ranges
+come from leave-one-model-out refits on the fit rows. The held-out rows are evaluated, never fitted.
+"""
+
+import argparse
+import csv
+import io
+import json
+import math
+import statistics
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
+from edgeaccel.estimate.fpga import calibration as calibrations
+from edgeaccel.estimate.fpga import design_cost
+from edgeaccel.staging import write_text_atomically
+
+REPO = Path(__file__).resolve().parent.parent
+RECORDS = REPO / "bench" / "data" / "fpga_published_records.json"
+CALIBRATION = REPO / "edgeaccel" / "estimate" / "data" / calibrations.CALIBRATION_FILE
+FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
+TOOLS = ("vivado", "vitis")
+PRIORS = {
+    "lut": {"adder_bits": 1.0, "lut_product_bits": 1.0, "mux_bits": 0.25, "generic_product_bits": 0.5, "compare_bits": 1.0,
+            "shift_register_bits": 1.0, "stream_control": 50.0, "fifo_srl_bits": 1.0, "fifo_control": 10.0},
+    "ff": {"pipeline_bits": 1.0, "held_product_bits": 1.0, "output_bits": 1.0, "window_bits": 1.0, "stream_control": 50.0,
+           "fifo_control": 30.0, "io_register_bits": 1.0},
+    "timing": {"multiply_ns": 2.5, "add_ns": 1.0, "top_cycles": 2},
+}
+RIDGE = 0.1
+RANGE_PERCENTILES = (10, 90)
+MULTIPLY_NS = [0.5 * k for k in range(1, 11)]
+ADD_NS = [0.2 * k for k in range(1, 11)]
+TOP_CYCLES = range(0, 3)
+
+
+def read_rows() -> list[dict]:
+    text = resources.files("edgeaccel.estimate").joinpath("data", "fpga_reports.csv").read_text()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def read_records() -> dict:
+    return json.loads(RECORDS.read_text())
+
+
+def rebuild_records(rows: list[dict]) -> dict:
+    from bench import fpga_published
+
+    records = {}
+    for row in rows:
+        print(f"fpga calibration: rebuilding {row['id']}", file=sys.stderr)
+        records[row["id"]] = fpga_published.records_for(row)
+    return records
+
+
+def reported(row: dict, figure: str) -> float:
+    return float(row[figure])
+
+
+def estimate_row(row: dict, records: list[dict], calibration) -> dict:
+    design = design_cost(records, row["io_type"], row["tool"], row["part"], float(row["clock_ns"]), calibration)
+    return design["totals"] | {"terms": design["terms"]}
+
+
+def relative_error(estimate: float, report: float) -> float:
+    """|estimate - report| / report, with a report of 0 counted as 1 (so 0 against 0 is exact)."""
+    return abs(estimate - report) / max(report, 1.0)
+
+
+def log_residual(estimate: float, report: float) -> float:
+    return math.log((report + 1.0) / (estimate + 1.0))
+
+
+def fit(rows: list[dict], records: dict) -> dict:
+    """Coefficients and timing per tool, fitted on `rows` (the ranges are added by `calibrate`)."""
+    tools = {}
+    for tool in TOOLS:
+        mine = [row for row in rows if row["tool"] == tool]
+        prior = tools.get("vivado", _as_tool(PRIORS))
+        timing = _fit_timing(mine, records, prior) if mine else prior["timing"]
+        current = {"lut": prior["lut"], "ff": prior["ff"], "timing": timing}
+        terms = [estimate_row(row, records[row["id"]], _calibration({tool: current}))["terms"] for row in mine]
+        tools[tool] = {"timing": timing,
+                       "lut": _fit_terms([t["lut"] for t in terms], [reported(r, "lut") for r in mine], prior["lut"], "lut"),
+                       "ff": _fit_terms([t["ff"] for t in terms], [reported(r, "ff") for r in mine], prior["ff"], "ff")}
+    return tools
+
+
+def _as_tool(priors: dict) -> dict:
+    return {"lut": priors["lut"], "ff": priors["ff"], "timing": priors["timing"]}
+
+
+def _calibration(tools: dict, ranges: dict | None = None):
+    full = {tool: tools.get(tool, next(iter(tools.values()))) for tool in TOOLS}
+    return calibrations.from_dict({"tools": full, "ranges": ranges or {f: (0.0, 0.0) for f in FIGURES}})
+
+
+def _fit_timing(rows: list[dict], records: dict, prior: dict) -> dict:
+    best, best_score = prior["timing"], None
+    for multiply_ns in MULTIPLY_NS:
+        for add_ns in ADD_NS:
+            for top in TOP_CYCLES:
+                timing = {"multiply_ns": multiply_ns, "add_ns": add_ns, "top_cycles": top}
+                calibration = _calibration({rows[0]["tool"]: prior | {"timing": timing}})
+                estimates = [estimate_row(row, records[row["id"]], calibration) for row in rows]
+                errors = [abs(log_residual(e[figure], reported(r, figure))) for e, r in zip(estimates, rows)
+                          for figure in ("latency_cycles", "ii_cycles")]
+                exact = sum(e[figure] == reported(r, figure) for e, r in zip(estimates, rows) for figure in ("latency_cycles", "ii_cycles"))
+                score = (sum(errors), -exact)
+                if best_score is None or score < best_score:
+                    best, best_score = timing, score
+    return best
+
+
+def _fit_terms(term_rows: list[dict], targets: list[float], prior: dict, figure: str) -> dict:
+    from scipy.optimize import lsq_linear
+
+    names = sorted(prior)
+    if not term_rows:
+        return dict(prior)
+    features = np.array([[terms.get(name, 0.0) for name in names] for terms in term_rows])
+    target = np.array(targets)
+    theta0 = np.array([prior[name] for name in names])
+    scale = np.maximum(theta0, 0.1 * np.array([PRIORS[figure][name] for name in names]))
+    scaled = features / target[:, None]
+    ridge = math.sqrt(RIDGE) * np.diag(1.0 / scale)
+    matrix = np.vstack([scaled, ridge])
+    rhs = np.concatenate([np.ones(len(target)), math.sqrt(RIDGE) * theta0 / scale])
+    solution = lsq_linear(matrix, rhs, bounds=(0.0, np.inf)).x
+    return {name: round(float(value), 4) for name, value in zip(names, solution)}
+
+
+def calibrate(rows: list[dict], records: dict) -> dict:
+    """The calibration file's content: the fit on the fit rows, their residual ranges, and the
+    held-out errors (reported, not used)."""
+    fit_rows = [row for row in rows if row["split"] == "fit"]
+    tools = fit(fit_rows, records)
+    ranges = residual_ranges(fit_rows, records, tools)
+    heldout = [row for row in rows if row["split"] == "heldout"]
+    table = evaluate(heldout, records, _calibration(tools, ranges))
+    summary = {"fit_rows": len(fit_rows), "heldout_rows": len(heldout),
+               "heldout_median_error_percent": {figure: round(100 * statistics.median(t[figure]["error"] for t in table), 1)
+                                                for figure in FIGURES},
+               "heldout_ii_exact": f"{sum(t['ii_cycles']['estimate'] == t['ii_cycles']['report'] for t in table)} of {len(table)}",
+               "vivado_synthesis_over_hls_report": synthesis_over_hls_report(rows),
+               "source": "edgeaccel/estimate/data/fpga_reports.csv"}
+    return {"tools": tools, "ranges": ranges, "summary": summary}
+
+
+def synthesis_over_hls_report(rows: list[dict]) -> dict:
+    """On the rows that also publish Vivado's vivado_synth.rpt, the median ratio synthesis / HLS report
+    per resource: what the csynth figures the estimate gives tend to become after synthesis."""
+    published = [row for row in rows if row["synth_lut"]]
+    ratios = {figure: round(statistics.median(float(row[f"synth_{figure}"]) / float(row[figure])
+                                              for row in published if float(row[figure])), 2)
+              for figure in ("lut", "ff", "dsp")}
+    return ratios | {"rows": len(published)}
+
+
+def residual_ranges(fit_rows: list[dict], records: dict, tools: dict) -> dict:
+    """Per figure, the 10th and 90th percentiles of log((report + 1) / (estimate + 1)) on the fit rows:
+    for LUT, FF and latency from leave-one-model-out refits, for the counted DSP and BRAM18 directly."""
+    residuals = {figure: [] for figure in FIGURES}
+    for model in sorted({row["model"] for row in fit_rows}):
+        rest = [row for row in fit_rows if row["model"] != model]
+        loo = _calibration(fit(rest, records))
+        for row in (row for row in fit_rows if row["model"] == model):
+            estimate = estimate_row(row, records[row["id"]], loo)
+            for figure in ("lut", "ff", "latency_cycles"):
+                residuals[figure].append(log_residual(estimate[figure], reported(row, figure)))
+    final = _calibration(tools)
+    for row in fit_rows:
+        estimate = estimate_row(row, records[row["id"]], final)
+        for figure in ("dsp", "bram18"):
+            residuals[figure].append(log_residual(estimate[figure], reported(row, figure)))
+    return {figure: [round(float(np.percentile(values, RANGE_PERCENTILES[0])), 4), round(float(np.percentile(values, RANGE_PERCENTILES[1])), 4)]
+            for figure, values in residuals.items()}
+
+
+def evaluate(rows: list[dict], records: dict, calibration) -> list[dict]:
+    """Estimate against report, figure by figure, for each row."""
+    table = []
+    for row in rows:
+        estimate = estimate_row(row, records[row["id"]], calibration)
+        entry = {"id": row["id"], "tool": row["tool"]}
+        for figure in FIGURES + ("ii_cycles",):
+            value, report = estimate[figure], reported(row, figure)
+            low, high = calibration.range_of(figure, value) if figure in FIGURES else (value, value)
+            entry[figure] = {"estimate": value, "report": report, "error": relative_error(value, report),
+                             "within_range": low <= report <= high}
+        table.append(entry)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.fpga_calibration", description=__doc__.splitlines()[0])
+    parser.add_argument("--rebuild", action="store_true", help="rebuild and convert every published model first")
+    args = parser.parse_args(argv)
+    rows = read_rows()
+    if args.rebuild:
+        RECORDS.parent.mkdir(exist_ok=True)
+        write_text_atomically(RECORDS, json.dumps(rebuild_records(rows), indent=1, sort_keys=True) + "\n")
+    records = read_records()
+    content = calibrate(rows, records)
+    write_text_atomically(CALIBRATION, json.dumps(content, indent=2, sort_keys=True) + "\n")
+    calibrations.shipped.cache_clear()
+    for entry in evaluate(rows, records, calibrations.shipped()):
+        split = next(row["split"] for row in rows if row["id"] == entry["id"])
+        print(f"{split:<8} {entry['id']:<38} " + "  ".join(
+            f"{figure} {entry[figure]['estimate']:.0f}/{entry[figure]['report']:.0f}" for figure in FIGURES + ("ii_cycles",)))
+    print(json.dumps(content["summary"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,463 @@
+"""What hls4ml 1.3's templates (Vivado and Vitis backends, `nnet_utils`) instantiate for one layer,
+counted from the per-layer records the hls target writes. Pure functions; no coefficients.
+
+A layer becomes a `LayerWork`: its DSP slices and BRAM18 counted structurally, and the quantities
+the calibrated LUT, FF and latency figures scale with (`calibration.py` turns them into figures):
+
+- Dense, and the kernel of a Conv (`dense_latency`, also inside `compute_output_buffer_*` of
+  io_stream convolutions): with the Latency strategy the weights are constants, so HLS drops a
+  product by zero, turns a power of two into a shift and a two-digit constant (2^a +- 2^b) into
+  a shift and an add. Vitis HLS 2023+ decomposes constants of up to two canonical signed digits;
+  Vivado HLS only powers of two, and it builds products whose constant has at most three
+  significant bits in LUTs. A remaining product uses one DSP (DSP48E1 25x18 on 7-series,
+  DSP48E2 27x18 on UltraScale/+) when its data operand is wider than 9 bits, else LUTs. With a
+  reuse factor R > 1 the `ALLOCATION` pragma caps the multiplications at ceil(products / R)
+  instances: shared between constants, each is a generic data x weight multiplier (a DSP when both
+  are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
+  output, unshared; the function is pipelined with II = R.
+- The Resource strategy (`dense_resource`) keeps ceil(products / R) generic multipliers and the
+  weights in a ROM of that many words times the weight width, R deep (BRAM when R > 1).
+- io_stream convolutions and pooling read one pixel per R cycles and keep (filter height - 1)
+  lines of the input in shift registers (`ap_shift_reg`), the window in registers.
+- Tables (sigmoid, tanh, softmax's exp and 1/x) are ROMs of `table_size` words; every two
+  lookups per cycle take one copy (dual-port BRAM18), and the function runs with II = its reuse factor.
+- Every io_stream layer output is a FIFO `depth` deep (the pixels, hls4ml's stream pragma):
+  in BRAM18 when deeper than the tool's SRL limit, else in LUT shift registers.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+BRAM18_PORT_WIDTHS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+DSP_MIN_DATA_BITS = 10
+# Per tool: the constants HLS decomposes into shifts and adds, the widths it multiplies in LUTs, and
+# where a FIFO goes: Vitis HLS keeps it in SRLs up to depth 2 and 1024 bits (config_storage's
+# defaults, UG1399); Vivado HLS did so up to depth 16 (a 16-deep FIFO in SRLs, a 36-deep one in a
+# BRAM18 in the hls4ml-tutorial's committed pruned_cnn report).
+TOOLS = {
+    "vivado": {"title": "Vivado HLS 2019.2 / 2020.1", "decomposed_digits": 1, "lut_constant_bits": 3,
+               "fifo_srl_max_depth": 16, "fifo_srl_max_bits": None, "packed_streams": False, "clock_uncertainty": 0.125},
+    "vitis": {"title": "Vitis HLS 2023.1 and later", "decomposed_digits": 2, "lut_constant_bits": 3,
+              "fifo_srl_max_depth": 2, "fifo_srl_max_bits": 1024, "packed_streams": True, "clock_uncertainty": 0.27},
+}
+NOT_MODELLED = "not modelled: the estimate cannot see what it costs"
+CALIBRATED_KINDS = {"dense", "conv", "batchnorm", "relu", "softmax", "sigmoid", "pool", "global_pool", "padding",
+                    "reshape", "linear"}
+
+
+@dataclass
+class LayerWork:
+    name: str
+    kind: str
+    multiplications: int = 0
+    dsp: int = 0
+    bram18: int = 0
+    lut: dict = field(default_factory=dict)
+    ff: dict = field(default_factory=dict)
+    iterations: int = 1
+    loop_ii: int = 1
+    adder_levels: int = 0
+    multiplier: bool = False
+    table_lookups: int = 0
+    comparisons: int = 0
+    pipelined: bool = True
+    uncalibrated: str | None = None
+
+
+def bram18_for(words: int, width: int) -> int:
+    """BRAM18 blocks for a memory of `words` x `width` bits (the port width shrinks as the depth grows)."""
+    if words <= 0 or width <= 0:
+        return 0
+    for depth, port in BRAM18_PORT_WIDTHS:
+        if words <= depth:
+            return math.ceil(width / port)
+    return math.ceil(width / 1) * math.ceil(words / BRAM18_PORT_WIDTHS[-1][0])
+
+
+def bits_of(type_text: str | None, default: int = 16) -> int:
+    """The width of an hls4ml type text such as `fixed<16,6>`, `ufixed<6,0,RND,SAT>` or `int<8>`."""
+    if not type_text or "<" not in type_text:
+        return default
+    return int(type_text[type_text.index("<") + 1:].split(",")[0].rstrip(">"))
+
+
+def layer_work(record: dict, io_type: str, tool: str, device) -> LayerWork:
+    """The structural cost of one hls4ml layer record (see the module docstring)."""
+    kind = kind_of(record)
+    builder = _BUILDERS.get(kind)
+    if builder is None:
+        return LayerWork(record["name"], kind, uncalibrated=f"{record['class']}: {NOT_MODELLED}")
+    work = builder(record, io_type, TOOLS[tool], device)
+    if io_type == "io_parallel" and kind == "conv":
+        work.uncalibrated = "io_parallel convolution: no published report in the calibration table"
+    elif record.get("strategy", "latency").lower() == "resource" and kind in ("dense", "conv"):
+        work.uncalibrated = "Resource strategy: no published report in the calibration table"
+    elif kind not in CALIBRATED_KINDS and work.uncalibrated is None:
+        work.uncalibrated = f"{record['class']}: no published report in the calibration table"
+    return work
+
+
+def kind_of(record: dict) -> str:
+    cls = record["class"]
+    if cls in ("Dense", "PointwiseConv1D", "PointwiseConv2D"):
+        return "dense"
+    if cls in ("Conv1D", "Conv2D", "Conv2DBatchnorm"):
+        return "conv"
+    if cls in ("DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D"):
+        return "separable"
+    if cls in ("BatchNormalization", "ApplyAlpha"):
+        return "batchnorm"
+    if cls == "Softmax":
+        return "softmax"
+    if cls in ("Activation", "ParametrizedActivation", "HardActivation", "TernaryTanh", "PReLU"):
+        activation = str(record.get("activation", "linear")).lower()
+        if activation == "softmax":
+            return "softmax"
+        if activation in ("linear",):
+            return "linear"
+        if activation in ("relu", "leaky_relu", "thresholded_relu", "relu6", "hard_sigmoid", "hard_tanh", "binary_tanh", "ternary_tanh"):
+            return "relu"
+        return "sigmoid"
+    if cls.startswith("GlobalPooling"):
+        return "global_pool"
+    if cls.startswith("Pooling"):
+        return "pool"
+    if cls.startswith("ZeroPadding"):
+        return "padding"
+    if cls in ("Reshape", "Transpose", "Repack"):
+        return "reshape"
+    if cls == "Clone":
+        return "clone"
+    if cls in ("Merge", "Concatenate", "Dot"):
+        return "merge"
+    if cls in ("LSTM", "GRU", "SimpleRNN"):
+        return "recurrent"
+    if cls in ("Input", "InputLayer"):
+        return "input"
+    return cls.lower()
+
+
+def stream_positions(record: dict) -> int:
+    """Pixels per inference of a layer's output stream (its FIFO depth in hls4ml's stream pragma)."""
+    shape = record.get("shape") or [record["outputs"]]
+    return max(1, math.prod(shape[:-1])) if len(shape) > 1 else 1
+
+
+def fifo_work(record: dict, tool: str) -> LayerWork:
+    """The FIFO carrying a layer's io_stream output to the next layer."""
+    settings = TOOLS[tool]
+    shape = record.get("shape") or [record["outputs"]]
+    depth, channels, bits = stream_positions(record), shape[-1], record["result_bits"]
+    fifos, width = (1, channels * bits) if settings["packed_streams"] else (channels, bits)
+    in_srl = depth <= settings["fifo_srl_max_depth"] and (settings["fifo_srl_max_bits"] is None or depth * width <= settings["fifo_srl_max_bits"])
+    work = LayerWork(f"{record['name']} FIFO", "fifo")
+    work.lut = {"fifo_srl_bits": fifos * width * math.ceil(depth / 32) if in_srl else 0.0, "fifo_control": fifos}
+    work.ff = {"fifo_control": fifos, "output_bits": fifos * width if in_srl else 0.0}
+    work.bram18 = 0 if in_srl else fifos * bram18_for(depth, width)
+    return work
+
+
+# --- constant multiplications ------------------------------------------------------------------
+
+
+def _histogram(record: dict, name: str) -> list[int]:
+    return list(record.get(f"{name}_digits") or [])
+
+
+def _constants(record: dict, name: str, data_bits: int, settings: dict) -> dict:
+    """How a layer's constant operands map when each has its own multiplier (reuse factor 1).
+    Constants of at most `decomposed_digits` signed digits become shifts and adds; the others stay
+    multiplications (`mul` operations), on a DSP when the data operand and the constant are wide
+    enough, else in LUTs (about one adder per extra signed digit)."""
+    digits = _histogram(record, name)
+    widths = list(record.get(f"{name}_significant_bits") or [])
+    bits = bits_of(record.get(f"{name}_type"), 16)
+    if not digits:
+        count = int(record.get("weights", 0))
+        nonzero = int(record.get("nonzero_weights", count))
+        digits = [count - nonzero, 0, 0, nonzero]
+    if not widths:
+        widths = [digits[0]] + [0] * max(bits - 2, 0) + [sum(digits[1:])]
+    at_least = lambda hist, k: sum(hist[k:])
+    decomposed = settings["decomposed_digits"]
+    nonzero = at_least(digits, 1)
+    mean_width = sum(k * n for k, n in enumerate(widths)) / nonzero if nonzero else 0.0
+    multiplications = at_least(digits, decomposed + 1)
+    on_dsp = min(multiplications, at_least(widths, settings["lut_constant_bits"] + 1)) if data_bits >= DSP_MIN_DATA_BITS else 0
+    adds_per_multiplication = sum((k - 1) * n for k, n in enumerate(digits) if k > decomposed) / max(multiplications, 1)
+    decomposed_adds = sum((k - 1) * n for k, n in enumerate(digits) if 2 <= k <= decomposed)
+    return {"count": sum(digits), "nonzero": nonzero, "multiplications": multiplications, "on_dsp": on_dsp,
+            "mean_width": mean_width, "decomposed_bits": decomposed_adds * (data_bits + mean_width),
+            "lut_product_bits": (decomposed_adds + (multiplications - on_dsp) * adds_per_multiplication) * (data_bits + mean_width),
+            "constant_multipliers": at_least(digits, 2)}
+
+
+def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, constants_name: str,
+                    io_type: str, settings: dict, device) -> LayerWork:
+    """One evaluation of `dense_latency` / `dense_resource` on n_in x n_out weights."""
+    rf = max(1, int(record.get("reuse_factor", 1)))
+    strategy = str(record.get("strategy", "latency")).lower()
+    data_bits = int(record.get("input_bits", 16))
+    weight_bits = bits_of(record.get(f"{constants_name}_type"), 16)
+    accum_bits = bits_of(record.get("accum"), record["result_bits"])
+    products = n_in * n_out
+    constants = _constants(record, constants_name, data_bits, settings)
+    nonzero = constants["nonzero"] if constants["count"] else products
+    terms_per_output = nonzero / max(n_out, 1) + 1
+    work = LayerWork(name, kind, multiplications=products, loop_ii=rf,
+                     adder_levels=math.ceil(math.log2(max(terms_per_output, 2))))
+    dsp_per = device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1 if constants["count"] else weight_bits)
+    if strategy == "resource":
+        multipliers = math.ceil(products / rf)
+        wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
+        work.dsp = multipliers * device.dsps_per_product(data_bits, weight_bits) if wide else 0
+        work.bram18 = bram18_for(rf, multipliers * weight_bits) if rf > 1 else 0
+        work.lut = {"adder_bits": multipliers * accum_bits, "generic_product_bits": 0 if wide else multipliers * data_bits * weight_bits,
+                    "mux_bits": multipliers * data_bits if rf > 1 else 0}
+        work.ff = {"adder_bits": multipliers * accum_bits, "output_bits": n_out * accum_bits}
+        work.multiplier = True
+        return work
+    work.multiplier = constants["constant_multipliers"] > 0
+    work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
+    if rf == 1:
+        work.dsp = constants["on_dsp"] * dsp_per
+        work.lut["lut_product_bits"] = constants["lut_product_bits"]
+    else:
+        shared = min(constants["multiplications"] if constants["count"] else products, math.ceil(products / rf))
+        wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
+        work.dsp = shared * device.dsps_per_product(data_bits, weight_bits) if wide else 0
+        work.lut["generic_product_bits"] = 0 if wide else shared * data_bits * weight_bits
+        work.lut["lut_product_bits"] = constants["decomposed_bits"]
+    work.ff = {"adder_bits": nonzero * accum_bits, "held_product_bits": products * accum_bits * (1 - 1 / rf),
+               "output_bits": n_out * record["result_bits"]}
+    return work
+
+
+# --- the layer templates -----------------------------------------------------------------------
+
+
+def _dense(record, io_type, settings, device):
+    work = _product_kernel(record["name"], "dense", int(record["n_in"]), int(record["n_out"]), record, "weight", io_type,
+                           settings, device)
+    if io_type == "io_stream":
+        work.iterations = math.ceil(int(record["n_in"]) / max(int(record.get("input_channels", record["n_in"])), 1))
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _conv(record, io_type, settings, device):
+    filt_h, filt_w = int(record.get("filt_height", 1)), int(record["filt_width"])
+    chans, filters = int(record["n_chan"]), int(record["n_filt"])
+    in_h, in_w = int(record.get("in_height", 1)), int(record["in_width"])
+    out_pixels = int(record.get("out_height", 1)) * int(record["out_width"])
+    data_bits = int(record.get("input_bits", 16))
+    kernel = _product_kernel(record["name"], "conv", filt_h * filt_w * chans, filters, record, "weight", io_type, settings, device)
+    window_bits = filt_h * filt_w * chans * data_bits
+    if io_type == "io_stream":
+        kernel.iterations = in_h * in_w
+        kernel.multiplications *= out_pixels
+        kernel.lut |= {"shift_register_bits": (filt_h - 1) * chans * in_w * data_bits / 32, "stream_control": 1}
+        kernel.ff |= {"window_bits": window_bits, "stream_control": 1}
+        return kernel
+    partitions = int(record.get("n_partitions", out_pixels))
+    pixels = max(1, out_pixels // max(partitions, 1))
+    for terms in (kernel.lut, kernel.ff):
+        for key in terms:
+            terms[key] *= pixels
+    kernel.dsp *= pixels
+    kernel.multiplications *= out_pixels
+    kernel.iterations = partitions
+    kernel.ff["window_bits"] = pixels * window_bits
+    return kernel
+
+
+def _separable(record, io_type, settings, device):
+    """Depthwise (one filt_h x filt_w product per channel, no sum across channels) then, for a
+    separable convolution, a pointwise 1x1 convolution over the channels."""
+    filt = int(record.get("filt_height", 1)) * int(record["filt_width"])
+    chans = int(record["n_chan"])
+    depthwise = _product_kernel(record["name"], "separable", filt, chans, record | {"n_in": filt},
+                                "depthwise" if record.get("depthwise_digits") else "weight", io_type, settings, device)
+    depthwise.adder_levels = math.ceil(math.log2(max(filt, 2)))
+    if record.get("pointwise_digits"):
+        pointwise = _product_kernel(record["name"], "separable", chans, int(record["n_filt"]), record, "pointwise",
+                                    io_type, settings, device)
+        depthwise.dsp += pointwise.dsp
+        depthwise.multiplications += pointwise.multiplications
+        depthwise.lut, depthwise.ff = _summed(depthwise.lut, pointwise.lut), _summed(depthwise.ff, pointwise.ff)
+        depthwise.adder_levels += pointwise.adder_levels
+    positions = int(record.get("in_height", 1)) * int(record.get("in_width", 1))
+    depthwise.multiplications *= stream_positions(record)
+    if io_type == "io_stream":
+        depthwise.iterations = positions
+        depthwise.lut["shift_register_bits"] = (int(record.get("filt_height", 1)) - 1) * chans * int(record.get("in_width", 1)) * int(record.get("input_bits", 16)) / 32
+        depthwise.lut["stream_control"] = depthwise.ff["stream_control"] = 1
+    else:
+        depthwise.iterations = int(record.get("n_partitions", 1))
+    return depthwise
+
+
+def _batchnorm(record, io_type, settings, device):
+    per_pixel = record["shape"][-1] if io_type == "io_stream" else record["outputs"]
+    scale = record | {"n_in": per_pixel, "n_out": per_pixel}
+    data_bits = int(record.get("input_bits", 16))
+    constants = _constants(scale, "scale", data_bits, settings)
+    scale_count = max(constants["count"], 1)
+    ratio = per_pixel / scale_count
+    work = LayerWork(record["name"], "batchnorm", multiplications=record["outputs"], multiplier=constants["constant_multipliers"] > 0,
+                     adder_levels=1)
+    work.dsp = round(constants["on_dsp"] * ratio) * device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1)
+    result_bits = record["result_bits"]
+    work.lut = {"adder_bits": per_pixel * result_bits, "lut_product_bits": constants["lut_product_bits"] * ratio}
+    work.ff = {"output_bits": per_pixel * result_bits}
+    if io_type == "io_stream":
+        work.iterations = stream_positions(record)
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _elementwise(kind):
+    def build(record, io_type, settings, device):
+        per_pixel = record["shape"][-1] if io_type == "io_stream" and record.get("shape") else record["outputs"]
+        in_bits = int(record.get("input_bits", record["result_bits"]))
+        work = LayerWork(record["name"], kind, comparisons=1 if kind == "relu" else 0, pipelined=io_type == "io_stream")
+        work.lut = {"compare_bits": per_pixel * in_bits if kind == "relu" else 0.0}
+        if io_type == "io_stream":
+            work.iterations = stream_positions(record)
+            work.lut["stream_control"] = work.ff["stream_control"] = 1
+            work.ff["output_bits"] = per_pixel * record["result_bits"]
+        return work
+    return build
+
+
+def _table(record, io_type, settings, device):
+    """sigmoid, tanh and the other table activations: one ROM lookup per value."""
+    per_pixel = record["shape"][-1] if io_type == "io_stream" and record.get("shape") else record["outputs"]
+    table_size = int(record.get("table_size", 1024))
+    table_bits = bits_of(record.get("table"), 18)
+    work = LayerWork(record["name"], "sigmoid", table_lookups=1)
+    work.bram18 = _table_copies(per_pixel, record) * bram18_for(table_size, table_bits)
+    work.lut = {"compare_bits": per_pixel * int(record.get("input_bits", 16))}
+    work.ff = {"output_bits": per_pixel * record["result_bits"]}
+    if io_type == "io_stream":
+        work.iterations = stream_positions(record)
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _softmax(record, io_type, settings, device):
+    """`softmax_stable` (default) and `softmax_latency`: exp of every input by table lookup (a table copy
+    per two lookups), their sum, one 1/x lookup, one product per output; `argmax`: a compare tree."""
+    n = record["shape"][-1] if record.get("shape") else record["outputs"]
+    in_bits = int(record.get("input_bits", 16))
+    implementation = str(record.get("implementation", "stable")).lower()
+    work = LayerWork(record["name"], "softmax")
+    if implementation == "argmax":
+        work.lut = {"compare_bits": n * in_bits}
+        work.comparisons = math.ceil(math.log2(max(n, 2)))
+    else:
+        table_size = int(record.get("table_size", 1024))
+        exp_bits, inv_bits = bits_of(record.get("exp_table"), 18), bits_of(record.get("inv_table"), 18)
+        work.bram18 = _table_copies(n, record) * bram18_for(table_size, exp_bits) + bram18_for(table_size, inv_bits)
+        work.dsp = n * device.dsps_per_product(exp_bits, inv_bits)
+        work.multiplier = True
+        work.table_lookups = 2
+        work.adder_levels = math.ceil(math.log2(max(n, 2)))
+        work.comparisons = work.adder_levels if implementation == "stable" else 0
+        work.lut = {"compare_bits": n * in_bits * (2 if implementation == "stable" else 1), "adder_bits": n * exp_bits}
+        work.ff = {"output_bits": n * record["result_bits"], "adder_bits": n * exp_bits}
+    if io_type == "io_stream":
+        work.iterations = stream_positions(record)
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _table_copies(lookups: int, record: dict) -> int:
+    """Copies of a lookup table: the function is pipelined with II = its reuse factor, and a
+    dual-port BRAM serves two lookups per cycle."""
+    return math.ceil(lookups / (2 * max(1, int(record.get("reuse_factor", 1)))))
+
+
+def _pool(record, io_type, settings, device):
+    pool = int(record.get("pool_height", 1)) * int(record.get("pool_width", 1))
+    chans = int(record.get("n_filt", record["shape"][-1]))
+    bits = int(record.get("input_bits", record["result_bits"]))
+    average = "av" in str(record.get("pool_op", "max")).lower()
+    work = LayerWork(record["name"], "pool", comparisons=math.ceil(math.log2(max(pool, 2))))
+    if io_type == "io_stream":
+        in_w = int(record.get("in_width", 1))
+        work.iterations = int(record.get("in_height", 1)) * in_w
+        work.lut = {"compare_bits": chans * (pool - 1) * bits, "stream_control": 1,
+                    "shift_register_bits": (int(record.get("pool_height", 1)) - 1) * chans * in_w * bits / 32}
+        work.ff = {"window_bits": chans * pool * bits, "stream_control": 1, "output_bits": chans * record["result_bits"]}
+    else:
+        work.lut = {"compare_bits": record["outputs"] * (pool - 1) * bits}
+        work.ff = {"output_bits": record["outputs"] * record["result_bits"]}
+    if average:
+        work.adder_levels, work.comparisons = work.comparisons, 0
+    return work
+
+
+def _global_pool(record, io_type, settings, device):
+    chans = record["shape"][-1] if record.get("shape") else record["outputs"]
+    bits = int(record.get("input_bits", record["result_bits"]))
+    positions = int(record.get("in_height", 1)) * int(record.get("in_width", 1))
+    work = LayerWork(record["name"], "global_pool", comparisons=1)
+    work.lut = {"compare_bits": chans * bits * (1 if io_type == "io_stream" else max(positions - 1, 1))}
+    work.ff = {"output_bits": chans * bits}
+    if io_type == "io_stream":
+        work.iterations = positions
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _passthrough(kind):
+    def build(record, io_type, settings, device):
+        work = LayerWork(record["name"], kind, pipelined=io_type == "io_stream" and kind != "reshape")
+        if io_type == "io_stream" and kind != "reshape":
+            work.iterations = stream_positions(record)
+            work.lut = {"stream_control": 1}
+            work.ff = {"stream_control": 1}
+        return work
+    return build
+
+
+def _merge(record, io_type, settings, device):
+    per_pixel = record["shape"][-1] if io_type == "io_stream" and record.get("shape") else record["outputs"]
+    work = LayerWork(record["name"], "merge", adder_levels=1)
+    work.lut = {"adder_bits": per_pixel * record["result_bits"]}
+    work.ff = {"output_bits": per_pixel * record["result_bits"]}
+    if io_type == "io_stream":
+        work.iterations = stream_positions(record)
+        work.lut["stream_control"] = work.ff["stream_control"] = 1
+    return work
+
+
+def _recurrent(record, io_type, settings, device):
+    """LSTM/GRU/SimpleRNN: per time step the input kernel (n_in x gates * state) and the recurrent
+    kernel (state x gates * state), then the gate activations (tables)."""
+    state = int(record.get("n_out", record["shape"][-1]))
+    n_in = int(record.get("n_in", state))
+    gates_out = max(1, int(record.get("weights", n_in * state)) // max(n_in, 1))
+    work = _product_kernel(record["name"], "recurrent", n_in, gates_out, record, "weight", io_type, settings, device)
+    recurrent = _product_kernel(record["name"], "recurrent", state, gates_out, record, "recurrent_weight", io_type,
+                                settings, device)
+    work.dsp += recurrent.dsp
+    work.lut, work.ff = _summed(work.lut, recurrent.lut), _summed(work.ff, recurrent.ff)
+    steps = int(record.get("n_timesteps", 1))
+    work.multiplications = (work.multiplications + recurrent.multiplications) * steps
+    work.iterations = steps
+    work.bram18 += 2 * bram18_for(int(record.get("table_size", 1024)), 18)
+    work.table_lookups = 1
+    return work
+
+
+def _summed(a: dict, b: dict) -> dict:
+    return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in a.keys() | b.keys()}
+
+
+_BUILDERS = {"dense": _dense, "conv": _conv, "separable": _separable, "batchnorm": _batchnorm,
+             "relu": _elementwise("relu"), "linear": _passthrough("linear"), "sigmoid": _table, "softmax": _softmax,
+             "pool": _pool, "global_pool": _global_pool, "padding": _passthrough("padding"), "reshape": _passthrough("reshape"),
+             "clone": _passthrough("clone"),
+             "merge": _merge, "recurrent": _recurrent, "input": _passthrough("input")}

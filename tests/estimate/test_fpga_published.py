@@ -1,0 +1,99 @@
+"""The FPGA estimate against synthesis reports other people published.
+
+The table is edgeaccel/estimate/data/fpga_reports.csv (sources: fastmachinelearning/hls4ml-tutorial
+notebook outputs and committed reports, fastmachinelearning/hls4ml test/pytest/test_report,
+thaarres/dnd_hls4ml, seanlipps/ECE226_CoDesign); bench/fpga_published.py rebuilds every design in
+code, citing its source. The default tests use the stored hls4ml 1.3 layer records of the rebuilt
+designs; the zoo test rebuilds and converts every model first.
+"""
+
+import csv
+import io
+import json
+import re
+import statistics
+from importlib import resources
+
+import pytest
+
+from bench import fpga_calibration, fpga_published
+from edgeaccel.estimate.fpga import calibration
+
+# Measured on the held-out rows (bench/fpga_calibration.py prints them; BENCHMARKS.md has them beside
+# rule4ml's). The issue's goal is 25% for every figure: FF misses it (see the report).
+HELDOUT_MEDIAN_ERROR_BOUND = {"lut": 0.25, "ff": 0.30, "dsp": 0.25, "bram18": 0.25, "latency_cycles": 0.25}
+HELDOUT_II_EXACT_AT_LEAST = 7
+
+
+def _rows() -> list[dict]:
+    text = resources.files("edgeaccel.estimate").joinpath("data", "fpga_reports.csv").read_text()
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_every_row_names_its_source_and_a_rebuilt_model():
+    rows = _rows()
+    records = fpga_calibration.read_records()
+    assert len(rows) == 24 and len({row["id"] for row in rows}) == 24
+    for row in rows:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+", row["source_repository"]) and re.fullmatch(r"[0-9a-f]{40}", row["source_commit"])
+        assert row["source_path"] and row["model"] in fpga_published.ARCHITECTURES
+        assert row["split"] in ("fit", "heldout") and row["tool"] in ("vivado", "vitis")
+        assert row["id"] in records and records[row["id"]]
+        for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
+            assert float(row[figure]) >= 0
+    assert sum(row["split"] == "heldout" for row in rows) == 9
+
+
+def _heldout_summary(records: dict) -> dict:
+    rows = [row for row in _rows() if row["split"] == "heldout"]
+    table = fpga_calibration.evaluate(rows, records, calibration.shipped())
+    medians = {figure: statistics.median(entry[figure]["error"] for entry in table) for figure in HELDOUT_MEDIAN_ERROR_BOUND}
+    exact = sum(entry["ii_cycles"]["estimate"] == entry["ii_cycles"]["report"] for entry in table)
+    return {"medians": medians, "ii_exact": exact, "table": table}
+
+
+def test_heldout_reports_are_estimated_within_the_measured_error():
+    summary = _heldout_summary(fpga_calibration.read_records())
+    for figure, bound in HELDOUT_MEDIAN_ERROR_BOUND.items():
+        assert summary["medians"][figure] <= bound, (figure, summary["medians"])
+    assert summary["ii_exact"] >= HELDOUT_II_EXACT_AT_LEAST
+    shipped = calibration.shipped().summary
+    assert shipped["heldout_rows"] == 9 and shipped["fit_rows"] == 15
+    assert shipped["heldout_median_error_percent"] == {f: round(100 * v, 1) for f, v in summary["medians"].items()}
+
+
+def test_the_shipped_calibration_is_the_fit_of_the_fit_rows():
+    """Nobody edits the coefficients by hand: refitting the stored records gives the shipped file."""
+    shipped = json.loads(resources.files("edgeaccel.estimate").joinpath("data", calibration.CALIBRATION_FILE).read_text())
+    assert fpga_calibration.calibrate(_rows(), fpga_calibration.read_records()) == json.loads(json.dumps(shipped))
+
+
+def test_the_fit_and_its_ranges_never_read_a_heldout_row():
+    rows = _rows()
+    poisoned = {key: value for key, value in fpga_calibration.read_records().items()}
+    for row in rows:
+        if row["split"] == "heldout":
+            poisoned[row["id"]] = None
+    fit_rows = [row for row in rows if row["split"] == "fit"]
+    tools = fpga_calibration.fit(fit_rows, poisoned)
+    ranges = fpga_calibration.residual_ranges(fit_rows, poisoned, tools)
+    shipped = calibration.shipped()
+    assert ranges == {figure: list(bounds) for figure, bounds in shipped.ranges.items()}
+
+
+@pytest.mark.zoo
+def test_rebuilt_published_designs_give_the_stored_estimates():
+    """Every published model rebuilt, trained on synthetic data and converted by hls4ml 1.3 (minutes)."""
+    rows = _rows()
+    rebuilt = fpga_calibration.rebuild_records(rows)
+    stored = fpga_calibration.read_records()
+    shipped = calibration.shipped()
+    for row in rows:
+        fresh = fpga_calibration.estimate_row(row, rebuilt[row["id"]], shipped)
+        kept = fpga_calibration.estimate_row(row, stored[row["id"]], shipped)
+        for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
+            assert fpga_calibration.relative_error(fresh[figure], kept[figure]) <= 0.05, (row["id"], figure, fresh[figure], kept[figure])
+    summary = _heldout_summary(rebuilt)
+    for figure, bound in HELDOUT_MEDIAN_ERROR_BOUND.items():
+        assert summary["medians"][figure] <= bound, (figure, summary["medians"])
+    assert summary["ii_exact"] >= HELDOUT_II_EXACT_AT_LEAST
