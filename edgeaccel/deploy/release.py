@@ -1,24 +1,33 @@
 """Releases on the board, under the deploy's working directory:
 
-    releases/<id>.partial    an upload in progress, or an interrupted one (removed by a later
-                             deploy once it is an hour old)
+    releases/<id>.partial    an upload in progress, or one a lost connection interrupted
     releases/<id>            a bundle whose every file passed a sha256 check on the board and
                              whose validation run agreed with the simulation
     releases/<id>.rejected   a verified bundle whose run failed or disagreed (the newest is kept)
     current -> releases/<id> switched with one rename(2) of a fresh symlink over the old one
+    .edgeaccel.lock          the deploy lock (lock.py): every step below runs under it
 
 Nothing here touches `current` until a release is complete, so an interrupted or failed deploy
-leaves the board running what it ran before.
+leaves the board running what it ran before. What a failed deploy leaves behind is removed: its
+partial upload at once while the connection is up, else by the next deploy (under the lock, every
+`.partial` is a dead deploy's). A release id ends with the first 8 hex digits of the sha256 of its
+file list (bundle.json included), so a rollback checks a release's manifest as well as its files.
+
+The steps on the board are operations of runners/edgeaccel_board.py, run with the board's Python:
+one command each, so that a deploy costs few round trips on a slow board.
 """
 
 import datetime
+import hashlib
 import json
 import logging
+import math
 import posixpath
 import re
 import time
+from dataclasses import dataclass
 
-from edgeaccel.deploy.bundle import Bundle
+from edgeaccel.deploy.bundle import MANIFEST, RUNNERS, Bundle, manifest_digest
 from edgeaccel.deploy.transport import Session
 from edgeaccel.errors import DeployError
 
@@ -27,28 +36,55 @@ log = logging.getLogger(__name__)
 PARTIAL = ".partial"
 REJECTED = ".rejected"
 RELEASE_ID = re.compile(r"^\d{8}-\d{6}\.\d{3}-[0-9a-f]{8}$")
-STALE_PARTIAL_S = 3600
+BLOCK = 4096  # an upload's footprint is estimated in blocks of this size (ext4's and tmpfs's)
+BOARD_SCRIPT = (RUNNERS / "edgeaccel_board.py").read_text()
 
-# Run on the board with its own Python: the sha256 of every path given, as JSON.
-SHA256_SCRIPT = """\
-import hashlib, json, sys
-def digest(path):
-    h = hashlib.sha256()
-    try:
-        with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    except OSError as e:
-        return "unreadable (%s)" % e.strerror
-    return h.hexdigest()
-print(json.dumps({path: digest(path) for path in sys.argv[1:]}))
-"""
+
+def board_command(python: list[str], operation: str, *arguments: str) -> list[str]:
+    """The argument list that runs one operation of edgeaccel_board.py with the board's Python, as the
+    login user (a leading sudo is left out: the files it makes must be the user's, as SFTP's are) and
+    without site-packages (-S: it needs the standard library only, and starts faster)."""
+    return [*without_sudo(python), "-S", "-c", BOARD_SCRIPT, operation, *arguments]
+
+
+SUDO_OPTIONS_WITH_VALUES = {"-C", "-D", "-g", "-h", "-p", "-R", "-r", "-t", "-T", "-U", "-u"}
+
+
+def without_sudo(python: list[str]) -> list[str]:
+    """`sudo -n /path/python3` -> `/path/python3`; any other command as it is."""
+    if not python or posixpath.basename(python[0]) != "sudo":
+        return python
+    rest = python[1:]
+    while rest and rest[0].startswith("-") and rest[0] != "--":
+        rest = rest[2:] if rest[0] in SUDO_OPTIONS_WITH_VALUES else rest[1:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    return rest or python
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the board's workdir holds: the release `current` points to, and the names in releases/."""
+
+    current: str | None
+    entries: tuple[str, ...]
+
+    @classmethod
+    def from_state(cls, state: dict) -> "Listing":
+        target = state["current"]
+        name = None if target is None else posixpath.basename(posixpath.normpath(target))
+        return cls(name if name and RELEASE_ID.match(name) else None, tuple(state["entries"]))
+
+    @property
+    def finished(self) -> list[str]:
+        return [name for name in self.entries if RELEASE_ID.match(name)]
 
 
 class Releases:
     def __init__(self, session: Session, python: list[str]):
         self.session = session
         self.python = python
+        self.where = f"ssh {session.destination.address}"
         self.workdir = session.destination.workdir
         self.directory = posixpath.join(self.workdir, "releases")
         self.current_link = posixpath.join(self.workdir, "current")
@@ -64,48 +100,117 @@ class Releases:
         now = datetime.datetime.now(datetime.timezone.utc)
         return f"{now:%Y%m%d-%H%M%S}.{now.microsecond // 1000:03d}-{bundle.digest[:8]}"
 
+    def _board(self, what: str, operation: str, *arguments: str, cwd: str | None = None) -> dict:
+        result = self.session.check(board_command(self.python, operation, *arguments), what, cwd=cwd)
+        try:
+            return json.loads(result.stdout)
+        except json.JSONDecodeError as e:
+            raise DeployError(f"{self.where}: {what}: expected JSON from {' '.join(self.python)}, received "
+                              f"{result.stdout[:200]!r}") from e
+
+    def listing(self) -> Listing:
+        return Listing.from_state(self._board("reading the releases", "state", self.workdir))
+
+    def current(self) -> str | None:
+        return self.listing().current
+
+    def prepare(self, bundle: Bundle, release_id: str) -> "Listing":
+        """Remove what failed deploys left, create releases/<id>.partial with the bundle's directories,
+        and check that the upload fits (else remove it again and raise "remote disk full")."""
+        partial = self.partial(release_id)
+        prepared = self._board(f"creating {partial}", "prepare", self.workdir, release_id, *bundle.directories)
+        if prepared["removed"]:
+            log.info("removed what failed deploys left: %s", ", ".join(prepared["removed"]))
+        listing = Listing.from_state(prepared)
+        need, have = footprint(bundle), int(prepared["free_bytes"])
+        if need > have:
+            self.discard(partial)
+            raise DeployError(f"{self.where}: remote disk full: need {need} bytes, have {have} in {self.workdir}; free "
+                              f"space on the board or choose another --workdir; current still points to "
+                              f"{listing.current or 'nothing'}")
+        log.info("%s: %d bytes free in %s for an upload of about %d", self.where, have, self.workdir, need)
+        return listing
+
     def upload(self, bundle: Bundle, release_id: str, progress: bool = True) -> str:
-        """Copy the bundle into releases/<id>.partial (a new directory); return that path."""
+        """Copy the bundle into the prepared releases/<id>.partial and check the sha256 of every file
+        there; return that path. On a failure with the connection up, the partial upload is removed
+        before the error is raised."""
         from edgeaccel.progress import progress_bar
 
         partial = self.partial(release_id)
-        self.session.makedirs(self.directory)
-        self.session.mkdir(partial)
-        for directory in bundle.directories:
-            self.session.mkdir(posixpath.join(partial, directory))
         started = time.monotonic()
-        with progress_bar(bundle.bytes, f"upload {release_id}", unit="B", enabled=progress, unit_scale=True) as bar:
-            for name in bundle.files:
-                sent = [0]
+        try:
+            with progress_bar(bundle.bytes, f"upload {release_id}", unit="B", enabled=progress, unit_scale=True) as bar:
+                for name in bundle.files:
+                    sent = [0]
 
-                def advance(done, total, sent=sent):
-                    bar.update(done - sent[0])
-                    sent[0] = done
+                    def advance(done, total, sent=sent):
+                        bar.update(done - sent[0])
+                        sent[0] = done
 
-                self.session.put(bundle.directory / name, posixpath.join(partial, name), callback=advance)
-        log.info("uploaded %d files (%d bytes) to %s in %.2f s", len(bundle.files), bundle.bytes, partial,
-                 time.monotonic() - started)
+                    self.session.put(bundle.directory / name, posixpath.join(partial, name), callback=advance)
+            log.info("uploaded %d files (%d bytes) to %s over %s in %.2f s", len(bundle.files), bundle.bytes, partial,
+                     self.session.files.name, time.monotonic() - started)
+            self.verify(bundle.files, partial)
+        except DeployError as e:
+            raise self._failed_upload(e, footprint(bundle), partial) from e
         return partial
 
-    def verify(self, bundle: Bundle, remote: str) -> None:
-        """Check the sha256 of every uploaded file, computed on the board."""
-        names = list(bundle.files)
-        result = self.session.check([*self.python, "-c", SHA256_SCRIPT, *names], "sha256 check of the upload", cwd=remote)
+    def _failed_upload(self, error: DeployError, need: int, partial: str) -> DeployError:
+        if not self.session.alive:
+            return DeployError(f"{error}; the next deploy removes {partial}")
+        self.discard(partial)
         try:
-            received = json.loads(result.stdout)
-        except json.JSONDecodeError as e:
-            raise DeployError(f"ssh {self.session.destination.address}: sha256 check: expected JSON from "
-                              f"{' '.join(self.python)}, received {result.stdout[:200]!r}") from e
-        for name, digest in bundle.files.items():
-            if received.get(name) != digest:
-                raise DeployError(f"ssh {self.session.destination.address}: {remote}/{name}: expected sha256 {digest}, "
-                                  f"received {received.get(name)}")
-        log.info("verified the sha256 of %d files on the board", len(names))
+            have = int(self._board("reading the free space", "free", self.directory)["free_bytes"])
+        except DeployError:
+            have = None
+        if have is not None and need > have:
+            return DeployError(f"{self.where}: remote disk full: need {need} bytes, have {have} in {self.workdir} "
+                               f"(after removing the partial upload; the upload failed: {error})")
+        return DeployError(f"{error}; the partial upload was removed")
 
-    def finish(self, partial: str, release_id: str) -> str:
-        final = self.path(release_id)
-        self.session.rename(partial, final)
-        return final
+    def discard(self, path: str) -> None:
+        """Remove a failed upload (best effort: a failure here must not hide the one that caused it)."""
+        try:
+            self.session.check(["rm", "-rf", "--", path], f"removing {path}")
+        except DeployError as e:
+            log.warning("could not remove %s: %s", path, e)
+
+    def verify(self, files: dict, remote: str) -> None:
+        """Check the sha256 of every file in `files` (name: sha256) under `remote`, computed on the board."""
+        received = self._board(f"sha256 check of {remote}", "sha256", remote, *files)
+        wrong = [name for name, digest in files.items() if received.get(name) != digest]
+        if wrong:
+            name = wrong[0]
+            raise DeployError(f"{self.where}: {remote}/{name}: expected sha256 {files[name]}, received "
+                              f"{received.get(name)}{f' (and {len(wrong) - 1} more files differ)' if len(wrong) > 1 else ''}")
+        log.info("verified the sha256 of %d files in %s on the board", len(files), remote)
+
+    def verify_release(self, release_id: str) -> None:
+        """A finished release as it was deployed: its bundle.json matches the digest in its id, and every
+        file it lists matches its sha256."""
+        remote = self.path(release_id)
+        text = self.session.read(posixpath.join(remote, MANIFEST))
+        try:
+            files = json.loads(text)["files"]
+            listed = files | {MANIFEST: hashlib.sha256(text).hexdigest()}
+        except (ValueError, KeyError, TypeError) as e:
+            raise DeployError(f"{self.where}: {remote}/{MANIFEST}: expected the release's manifest, received "
+                              f"{text[:80]!r} ({e})") from e
+        if manifest_digest(listed)[:8] != release_id[-8:]:
+            raise DeployError(f"{self.where}: {remote}/{MANIFEST}: expected the manifest the release id {release_id} "
+                              f"was made from (digest {release_id[-8:]}), received one with digest "
+                              f"{manifest_digest(listed)[:8]}: it changed after the deploy")
+        self.verify(files, remote)
+
+    def finish(self, release_id: str, keep: int) -> list[str]:
+        """releases/<id>.partial becomes releases/<id>, `current` points at it, and all but the newest
+        `keep` releases are removed; returns the removed ones."""
+        finished = self._board(f"switching current to releases/{release_id}", "finish", self.workdir, release_id, str(keep))
+        log.info("current -> releases/%s", release_id)
+        if finished["removed"]:
+            log.info("removed %s", ", ".join(finished["removed"]))
+        return finished["removed"]
 
     def reject(self, partial: str, release_id: str) -> str | None:
         """Keep a failed release for inspection, out of the way of rollbacks (best effort); its new path."""
@@ -113,54 +218,26 @@ class Releases:
             return None
         rejected = self.path(release_id + REJECTED)
         try:
-            self.session.rename(partial, rejected)
+            self.session.check(["mv", "--", partial, rejected], f"renaming {partial} to {rejected}")
         except DeployError as e:
             log.warning("could not set the failed release aside: %s", e)
             return None
         return rejected
 
-    def current(self) -> str | None:
-        target = self.session.readlink(self.current_link)
-        if target is None:
-            return None
-        name = posixpath.basename(posixpath.normpath(target))
-        return name if RELEASE_ID.match(name) else None
-
     def switch(self, release_id: str) -> None:
         """Point `current` at releases/<id> in one rename: no moment without a valid `current`."""
-        link = posixpath.join(self.workdir, f".current-{release_id}")
-        if self.session.lstat(link) is not None:
-            self.session.remove(link)
-        self.session.symlink(posixpath.join("releases", release_id), link)
-        self.session.replace(link, self.current_link)
+        self._board(f"switching current to releases/{release_id}", "switch", self.workdir, release_id)
         log.info("current -> releases/%s", release_id)
 
-    def finished(self) -> list[str]:
-        if not self.session.is_directory(self.directory):
-            return []
-        return sorted(entry.filename for entry in self.session.listdir_attr(self.directory)
-                      if RELEASE_ID.match(entry.filename))
-
     def previous(self, release_id: str) -> str:
-        older = [name for name in self.finished() if name < release_id]
+        older = [name for name in self.listing().finished if name < release_id]
         if not older:
-            raise DeployError(f"ssh {self.session.destination.address}: rollback: expected a release older than {release_id} "
-                              f"in {self.directory}, received none")
+            raise DeployError(f"{self.where}: rollback: expected a release older than {release_id} in {self.directory}, "
+                              f"received none")
         return older[-1]
 
-    def prune(self, keep: int) -> list[str]:
-        """Remove all but the newest `keep` releases (never the current one), stale partial uploads,
-        and all but the newest rejected release."""
-        entries = self.session.listdir_attr(self.directory)
-        finished = sorted(e.filename for e in entries if RELEASE_ID.match(e.filename))
-        current = self.current()
-        doomed = [name for name in finished[:-keep] if name != current]
-        rejected = sorted(e.filename for e in entries if e.filename.endswith(REJECTED))
-        doomed += rejected[:-1]
-        now = time.time()
-        doomed += [e.filename for e in entries
-                   if e.filename.endswith(PARTIAL) and now - (e.st_mtime or 0) > STALE_PARTIAL_S]
-        if doomed:
-            self.session.check(["rm", "-rf", "--", *(self.path(name) for name in doomed)], "removing old releases")
-            log.info("removed %s", ", ".join(doomed))
-        return doomed
+
+def footprint(bundle: Bundle) -> int:
+    """The bytes an upload of `bundle` takes on disk: every file and directory rounded up to whole blocks."""
+    files = sum(math.ceil((bundle.directory / name).stat().st_size / BLOCK) * BLOCK for name in bundle.files)
+    return files + BLOCK * (len(bundle.directories) + 1)

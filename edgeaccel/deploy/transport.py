@@ -1,13 +1,12 @@
 """SSH to a board with paramiko: connecting (host key checked, a key file or the agent, never a
 password; bounded retries with backoff on transient failures only), remote commands built from
-argument lists with shlex, and the SFTP operations a release needs.
+argument lists with shlex, and moving files: over SFTP when the board has the subsystem, else
+streamed through exec channels (`cat > FILE`, `cat FILE`), as Ansible's `transfer_method: smart`.
 """
 
 import logging
-import posixpath
 import shlex
 import socket
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +15,29 @@ import paramiko
 
 from edgeaccel.deploy.destination import Destination
 from edgeaccel.deploy.hostkeys import KnownHosts, UnknownHostKey
+from edgeaccel.deploy.keys import load_key
 from edgeaccel.errors import DeployError
 
 log = logging.getLogger(__name__)
 
 EOF_GRACE_S = 2.0
+STREAM_BLOCK = 1 << 15
 
 
 @dataclass(frozen=True)
 class RemoteResult:
     command: str
     status: int
-    stdout: str
-    stderr: str
+    output: bytes
+    errors: bytes
+
+    @property
+    def stdout(self) -> str:
+        return self.output.decode(errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.errors.decode(errors="replace")
 
     def stderr_tail(self, lines: int = 5) -> str:
         """The last lines of stderr on one line (a Python traceback's header left out)."""
@@ -37,10 +46,12 @@ class RemoteResult:
         return " | ".join(kept[-lines:]) or "(no output on stderr)"
 
 
-def connect(destination: Destination) -> "Session":
-    """An authenticated session, after at most `destination.attempts` tries (transient failures only)."""
+def connect(destination: Destination, key: paramiko.PKey | None = None) -> "Session":
+    """An authenticated session, after at most `destination.attempts` tries (transient failures only).
+    `key` is `destination.key` loaded (keys.load_key); it is loaded here when not given."""
     known_hosts = KnownHosts(destination.known_hosts)
-    key = _load_key(destination.key) if destination.key else None
+    if key is None and destination.key is not None:
+        key = load_key(destination.key)
     started, delay = time.monotonic(), destination.backoff_s
     for attempt in range(1, destination.attempts + 1):
         client = paramiko.SSHClient()
@@ -76,17 +87,6 @@ def connect(destination: Destination) -> "Session":
                  transport.get_remote_server_key().fingerprint)
         return Session(client, destination)
     raise AssertionError("unreachable")
-
-
-def _load_key(path: Path) -> paramiko.PKey:
-    try:
-        return paramiko.PKey.from_path(path)
-    except paramiko.PasswordRequiredException as e:
-        raise DeployError(f"--key {path}: expected an unencrypted private key, received an encrypted one; "
-                          f"load it into ssh-agent (ssh-add {path}) and leave out --key") from e
-    except (paramiko.SSHException, OSError, ValueError) as e:
-        raise DeployError(f"--key {path}: expected an OpenSSH or PEM private key (ed25519, ecdsa or rsa), received "
-                          f"a file paramiko cannot read ({e})") from e
 
 
 def _transient_reason(error: Exception, destination: Destination) -> str | None:
@@ -141,7 +141,7 @@ class Session:
     def __init__(self, client: paramiko.SSHClient, destination: Destination):
         self.client = client
         self.destination = destination
-        self._sftp: paramiko.SFTPClient | None = None
+        self._files: "SftpFiles | ExecFiles | None" = None
 
     def __enter__(self) -> "Session":
         return self
@@ -150,11 +150,8 @@ class Session:
         self.close()
 
     def close(self) -> None:
-        if self._sftp is not None:
-            try:
-                self._sftp.close()
-            except (OSError, EOFError, paramiko.SSHException):
-                pass
+        if self._files is not None:
+            self._files.close()
         self.client.close()
 
     @property
@@ -169,28 +166,57 @@ class Session:
             raise DeployError(f"ssh {self.destination.address}: expected an open connection, received a closed one")
         return transport
 
-    def run(self, argv: list[str], cwd: str | None = None, timeout_s: float | None = 120.0) -> RemoteResult:
-        """Run `argv` on the board (in `cwd`) and wait for it; the exit status is returned, not checked."""
+    def start(self, argv: list[str], cwd: str | None = None) -> paramiko.Channel:
+        """`argv` started on the board (in `cwd`), its channel open: for commands that stream."""
         command = shlex.join(argv) if cwd is None else f"cd {shlex.quote(cwd)} && {shlex.join(argv)}"
-        log.debug("ssh %s: %s", self.destination.address, command)
+        log.debug("ssh %s: %s", self.destination.address,
+                  shlex.join(a if len(a) <= 200 else f"<{len(a)} characters>" for a in argv))
         try:
             channel = self.transport.open_session(timeout=self.destination.connect_timeout_s)
             channel.exec_command(command)
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.lost(f"running {argv[0]}", e) from e
+        return channel
+
+    def run(self, argv: list[str], cwd: str | None = None, timeout_s: float | None = 120.0,
+            stdin: Path | None = None, progress=None) -> RemoteResult:
+        """Run `argv` on the board (in `cwd`), with the file `stdin` streamed to it (`progress(sent, total)`
+        after each block), and wait for it; the exit status is returned, not checked."""
+        channel = self.start(argv, cwd)
+        try:
+            if stdin is not None:
+                self._send(channel, stdin, progress)
             channel.shutdown_write()
-            stdout, stderr = self._collect(channel, argv[0], timeout_s)
+            stdout, stderr = self.collect(channel, argv[0], timeout_s)
             status = channel.recv_exit_status()
         except (OSError, EOFError, paramiko.SSHException) as e:
             raise self.lost(f"running {argv[0]}", e) from e
-        return RemoteResult(command, status, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+        finally:
+            channel.close()
+        return RemoteResult(shlex.join(argv), status, stdout, stderr)
 
-    def check(self, argv: list[str], what: str, cwd: str | None = None, timeout_s: float | None = 120.0) -> RemoteResult:
-        result = self.run(argv, cwd=cwd, timeout_s=timeout_s)
+    def check(self, argv: list[str], what: str, cwd: str | None = None, timeout_s: float | None = 120.0,
+              stdin: Path | None = None, progress=None) -> RemoteResult:
+        result = self.run(argv, cwd=cwd, timeout_s=timeout_s, stdin=stdin, progress=progress)
         if result.status != 0:
             raise DeployError(f"ssh {self.destination.address}: {what}: expected exit status 0, received "
                               f"{result.status}: {result.stderr_tail()}")
         return result
 
-    def _collect(self, channel: paramiko.Channel, program: str, timeout_s: float | None) -> tuple[bytes, bytes]:
+    @staticmethod
+    def _send(channel: paramiko.Channel, path: Path, progress) -> None:
+        total, sent = path.stat().st_size, 0
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(STREAM_BLOCK), b""):
+                if channel.exit_status_ready():
+                    break  # the command stopped reading (its stderr says why)
+                channel.sendall(block)
+                sent += len(block)
+                if progress is not None:
+                    progress(sent, total)
+
+    def collect(self, channel: paramiko.Channel, program: str, timeout_s: float | None) -> tuple[bytes, bytes]:
+        """The rest of a started command's stdout and stderr, once it has exited."""
         stdout, stderr = bytearray(), bytearray()
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         exited_at = None
@@ -223,77 +249,68 @@ class Session:
                            f"{_describe(error)} (connection lost)")
 
     @property
-    def sftp(self) -> paramiko.SFTPClient:
-        if self._sftp is None:
-            self._sftp = self._sftp_call("opening SFTP", lambda: self.client.open_sftp())
-        return self._sftp
-
-    def _sftp_call(self, what: str, operation):
-        try:
-            return operation()
-        except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(what, e) from e
-
-    def makedirs(self, path: str) -> None:
-        """mkdir -p over SFTP (relative paths start in the login directory)."""
-        parts = [p for p in path.split("/") if p]
-        prefix = "/" if path.startswith("/") else ""
-        for part in parts:
-            prefix = posixpath.join(prefix, part) if prefix else part
-            if not self.is_directory(prefix):
-                self._sftp_call(f"creating {prefix}", lambda p=prefix: self.sftp.mkdir(p, 0o755))
-
-    def mkdir(self, path: str) -> None:
-        self._sftp_call(f"creating {path}", lambda: self.sftp.mkdir(path, 0o755))
-
-    def is_directory(self, path: str) -> bool:
-        attributes = self.lstat(path)
-        if attributes is not None and stat.S_ISLNK(attributes.st_mode):
-            attributes = self._stat(path)
-        return attributes is not None and stat.S_ISDIR(attributes.st_mode)
-
-    def lstat(self, path: str):
-        return self._stat(path, follow=False)
-
-    def _stat(self, path: str, follow: bool = True):
-        try:
-            return (self.sftp.stat if follow else self.sftp.lstat)(path)
-        except FileNotFoundError:
-            return None
-        except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(f"looking at {path}", e) from e
+    def files(self) -> "SftpFiles | ExecFiles":
+        """File transfer: SFTP when the board offers the subsystem, else exec channels."""
+        if self._files is None:
+            try:
+                self._files = SftpFiles(self, self.client.open_sftp())
+            except (OSError, EOFError, paramiko.SSHException) as e:
+                if not self.alive:
+                    raise self.lost("opening SFTP", e) from e
+                log.info("ssh %s: no SFTP subsystem (%s); streaming files over exec channels", self.destination.address,
+                         _describe(e))
+                self._files = ExecFiles(self)
+        return self._files
 
     def put(self, local: Path, remote: str, callback=None) -> None:
-        self._sftp_call(f"uploading {remote}", lambda: self.sftp.put(str(local), remote, callback=callback, confirm=True))
+        self.files.put(local, remote, callback)
 
     def read(self, remote: str) -> bytes:
-        def read():
+        return self.files.read(remote)
+
+
+class SftpFiles:
+    name = "sftp"
+
+    def __init__(self, session: Session, sftp: paramiko.SFTPClient):
+        self.session, self.sftp = session, sftp
+
+    def put(self, local: Path, remote: str, callback=None) -> None:
+        try:
+            self.sftp.put(str(local), remote, callback=callback, confirm=True)
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.session.lost(f"uploading {remote}", e) from e
+
+    def read(self, remote: str) -> bytes:
+        try:
             with self.sftp.open(remote, "rb") as f:
                 return f.read()
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.session.lost(f"reading {remote}", e) from e
 
-        return self._sftp_call(f"reading {remote}", read)
+    def close(self) -> None:
+        try:
+            self.sftp.close()
+        except (OSError, EOFError, paramiko.SSHException):
+            pass
 
-    def listdir_attr(self, path: str) -> list:
-        return self._sftp_call(f"listing {path}", lambda: self.sftp.listdir_attr(path))
 
-    def readlink(self, path: str) -> str | None:
-        if self.lstat(path) is None:
-            return None
-        return self._sftp_call(f"reading the link {path}", lambda: self.sftp.readlink(path))
+class ExecFiles:
+    """Files streamed through `cat` on exec channels, for boards without SFTP (Dropbear, Buildroot)."""
 
-    def symlink(self, target: str, link: str) -> None:
-        self._sftp_call(f"creating the link {link}", lambda: self.sftp.symlink(target, link))
+    name = "exec"
 
-    def rename(self, old: str, new: str) -> None:
-        """Rename; refused when `new` exists."""
-        self._sftp_call(f"renaming {old} to {new}", lambda: self.sftp.rename(old, new))
+    def __init__(self, session: Session):
+        self.session = session
 
-    def replace(self, old: str, new: str) -> None:
-        """rename(2): atomically replaces `new` (the posix-rename@openssh.com extension)."""
-        self._sftp_call(f"renaming {old} over {new}", lambda: self.sftp.posix_rename(old, new))
+    def put(self, local: Path, remote: str, callback=None) -> None:
+        self.session.check(["sh", "-c", 'cat > "$1"', "sh", remote], f"uploading {remote}", stdin=local, progress=callback)
 
-    def remove(self, path: str) -> None:
-        self._sftp_call(f"removing {path}", lambda: self.sftp.remove(path))
+    def read(self, remote: str) -> bytes:
+        return self.session.check(["cat", "--", remote], f"reading {remote}").output
+
+    def close(self) -> None:
+        pass
 
 
 def _describe(error: BaseException) -> str:

@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO, error_line, run_cli
 from edgeaccel.artifact import read_artifact, write_manifest
 from edgeaccel.boards import load_board
-from edgeaccel.deploy.bundle import RUNNERS, build_bundle, bundle_kind, resolve_artifact
+from edgeaccel.deploy.bundle import RUNNERS, build_bundle
+from edgeaccel.deploy.kinds import KINDS, choose_kind, resolve_artifact
 from edgeaccel.errors import ConfigError, UnsupportedError
 
 FAKE_PYNQ = '''
@@ -78,10 +79,10 @@ def test_pynq_bundle_holds_bitstream_driver_runner_and_csim_reference(digits_bui
 
     artifact = read_artifact(digits_build / "hls")
     board = load_board("pynq")
-    assert bundle_kind(artifact, board) == "pynq"
+    assert choose_kind(artifact, board) is KINDS["pynq"]
     x = np.load(digits_build / "test.npz")["x"][:20]
     bit = _fake_bitstream(tmp_path / "vivado")
-    bundle = build_bundle(artifact, board, "pynq", x, tmp_path / "bundle", bitstream=bit)
+    bundle = build_bundle(artifact, board, KINDS["pynq"], x, tmp_path / "bundle", bitstream=bit)
     assert {"overlay/design_1_wrapper.bit", "overlay/design_1_wrapper.hwh", "edgeaccel_overlay.py", "pynq_runner.py",
             "edgeaccel_results.py", "golden/inputs.npy", "golden/reference.npy", "bundle.json"} == set(bundle.files)
     manifest = json.loads((bundle.directory / "bundle.json").read_text())
@@ -112,7 +113,7 @@ def test_edgetpu_bundle_ships_the_compiled_model_and_the_cpu_reference(digits_bu
     artifact = write_manifest(directory, "edgetpu", "coral-devboard", details)
     board = load_board("coral")
     x = np.load(digits_build / "test.npz")["x"][:10]
-    bundle = build_bundle(artifact, board, bundle_kind(artifact, board), x, tmp_path / "bundle")
+    bundle = build_bundle(artifact, board, choose_kind(artifact, board), x, tmp_path / "bundle")
     manifest = json.loads((bundle.directory / "bundle.json").read_text())
     assert manifest["runner_args"] == {"model": "model/model_edgetpu.tflite", "delegate": "libedgetpu.so.1"}
     assert manifest["runner"] == "tflite_runner.py" and manifest["tolerance"]["rule"] == "argmax"
@@ -126,9 +127,11 @@ def test_edgetpu_bundle_ships_the_compiled_model_and_the_cpu_reference(digits_bu
     ("hls", "zcu102", "expected an hls artifact converted for zcu102"),
     ("hls", "nano33ble", "expected a board with g++"),
 ])
-def test_artifact_and_board_that_do_not_go_together_are_refused(digits_build, target, board, expected):
+def test_artifact_and_board_that_do_not_go_together_are_refused(digits_build, target, board, expected, tmp_path):
+    artifact, loaded = read_artifact(digits_build / target), load_board(board)
+    x = np.load(digits_build / "test.npz")["x"][:2]
     with pytest.raises(ConfigError, match=expected):
-        bundle_kind(read_artifact(digits_build / target), load_board(board))
+        build_bundle(artifact, loaded, choose_kind(artifact, loaded), x, tmp_path / "bundle")
 
 
 def test_mcu_boards_and_tflm_artifacts_are_not_deployed_over_ssh(digits_build, tmp_path):
@@ -136,7 +139,7 @@ def test_mcu_boards_and_tflm_artifacts_are_not_deployed_over_ssh(digits_build, t
     assert "expected a board reached over SSH" in line and "nano33ble" in line
     tflm = read_artifact(digits_build / "tflite").__class__(tmp_path, "tflm", "nano33ble", {}, {})
     with pytest.raises(UnsupportedError, match="TFLite Micro builds are flashed"):
-        bundle_kind(tflm, load_board("linux-generic"))
+        choose_kind(tflm, load_board("linux-generic"))
 
 
 def test_build_directory_resolves_to_the_artifact_for_the_board(digits_build):

@@ -1,0 +1,145 @@
+"""edgeaccel's operations on a board's deploy working directory, run by `edgeaccel deploy` with the
+board's own Python as `python3 -c <this file> OPERATION ARGUMENTS...`, one command per step, each
+printing JSON. Standalone: the Python standard library only, never edgeaccel.
+
+    lock WORKDIR HOLDER TIMEOUT    flock(2) on WORKDIR/.edgeaccel.lock (waiting up to TIMEOUT s; exit 75 if
+                                   another process holds it), record HOLDER (JSON) in it, print "locked",
+                                   and hold it until stdin closes (the deploy ends or its connection drops)
+    state WORKDIR                  where `current` points and what releases/ holds
+    prepare WORKDIR ID DIR...      remove the partial uploads (under the lock, each is a dead deploy's) and
+                                   all but the newest rejected release, create releases/ID.partial and the
+                                   DIRs in it; print the state, what was removed and the free bytes
+    free DIRECTORY                 the bytes this user may still write there (df's Available, from statvfs)
+    sha256 DIRECTORY NAME...       the sha256 of each file NAME under DIRECTORY
+    finish WORKDIR ID KEEP         rename releases/ID.partial to releases/ID, point `current` at it, remove
+                                   all but the newest KEEP releases (never the current one)
+    switch WORKDIR ID              point `current` at releases/ID
+"""
+
+import datetime
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+
+LOCK_FILE = ".edgeaccel.lock"
+LOCK_HELD = 75
+RELEASE_ID = re.compile(r"^\d{8}-\d{6}\.\d{3}-[0-9a-f]{8}$")
+PARTIAL, REJECTED = ".partial", ".rejected"
+
+
+def lock(workdir, holder, timeout):
+    if not os.path.isdir(workdir):
+        os.makedirs(workdir)
+    fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + float(timeout)
+    waiting = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except OSError as e:
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+        if not waiting:
+            print("waiting " + _holder(fd), flush=True)
+            waiting = True
+        if time.monotonic() > deadline:
+            sys.stderr.write(_holder(fd))
+            sys.exit(LOCK_HELD)
+        time.sleep(0.1)
+    record = json.loads(holder)
+    record["board_pid"] = os.getpid()
+    record["since"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps(record).encode(), 0)
+    print("locked", flush=True)
+    sys.stdin.read()
+
+
+def _holder(fd):
+    try:
+        return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def state(workdir):
+    current = os.path.join(workdir, "current")
+    releases = os.path.join(workdir, "releases")
+    return {"current": os.readlink(current) if os.path.islink(current) else None,
+            "entries": sorted(os.listdir(releases)) if os.path.isdir(releases) else []}
+
+
+def prepare(workdir, release_id, *directories):
+    releases = os.path.join(workdir, "releases")
+    if not os.path.isdir(releases):
+        os.makedirs(releases)
+    entries = state(workdir)["entries"]
+    doomed = [name for name in entries if name.endswith(PARTIAL)] + [name for name in entries if name.endswith(REJECTED)][:-1]
+    for name in doomed:
+        shutil.rmtree(os.path.join(releases, name))
+    partial = os.path.join(releases, release_id + PARTIAL)
+    os.mkdir(partial)
+    for directory in directories:
+        os.makedirs(os.path.join(partial, directory))
+    return dict(state(workdir), removed=doomed, **free(releases))
+
+
+def free(directory):
+    """The bytes this user may still write on the file system of `directory`: what df calls Available."""
+    usage = os.statvfs(directory)
+    return {"free_bytes": usage.f_bavail * usage.f_frsize}
+
+
+def sha256(directory, *names):
+    return {name: _digest(os.path.join(directory, name)) for name in names}
+
+
+def _digest(path):
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError as e:
+        return "unreadable (%s)" % e.strerror
+    return h.hexdigest()
+
+
+def switch(workdir, release_id):
+    link = os.path.join(workdir, ".current-" + release_id)
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.join("releases", release_id), link)
+    os.replace(link, os.path.join(workdir, "current"))
+    return {"current": release_id}
+
+
+def finish(workdir, release_id, keep):
+    releases = os.path.join(workdir, "releases")
+    final = os.path.join(releases, release_id)
+    if os.path.lexists(final):
+        raise FileExistsError(errno.EEXIST, "a release with this id exists", final)
+    os.rename(final + PARTIAL, final)
+    switch(workdir, release_id)
+    finished = [name for name in state(workdir)["entries"] if RELEASE_ID.match(name)]
+    doomed = [name for name in finished[:-int(keep)] if name != release_id]
+    for name in doomed:
+        shutil.rmtree(os.path.join(releases, name))
+    return {"current": release_id, "removed": doomed}
+
+
+OPERATIONS = {"lock": lock, "state": state, "prepare": prepare, "free": free, "sha256": sha256, "finish": finish,
+              "switch": switch}
+
+
+if __name__ == "__main__":
+    answer = OPERATIONS[sys.argv[1]](*sys.argv[2:])
+    if answer is not None:
+        print(json.dumps(answer))
