@@ -156,7 +156,7 @@ def _deploy(request: DeployRequest, board, destination, key) -> DeployResult:
                 raise type(e)(f"{e}; current still points to {previous or 'nothing'}"
                               f"{f', the release is kept as {kept}' if kept else ''}") from e
             removed = releases.finish(release_id, request.keep)
-            transfer = session.files.name
+            transfer = session.transfer
     return DeployResult(release_id, previous, destination.address, destination.workdir, kind.name, validation,
                         results["timing"], results.get("runtime"), time.monotonic() - started, tuple(removed),
                         transfer, source)

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import stat
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -69,6 +70,21 @@ class Bundle:
     @property
     def digest(self) -> str:
         return manifest_digest(self.files)
+
+    def archive(self) -> Path:
+        """The bundle's files as one uncompressed tar beside the bundle directory (regular files only,
+        no owners), written once."""
+        path = self.directory.with_name(self.directory.name + ".tar")
+        if not path.exists():
+            with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+                for name in self.files:
+                    info = archive.gettarinfo(self.directory / name, arcname=name)
+                    info.uid = info.gid = 0
+                    info.uname = info.gname = ""
+                    info.mode = 0o644
+                    with open(self.directory / name, "rb") as f:
+                        archive.addfile(info, f)
+        return path
 
 
 def manifest_digest(files: dict) -> str:

@@ -133,33 +133,31 @@ class Releases:
 
     def upload(self, bundle: Bundle, release_id: str, progress: bool = True) -> str:
         """Copy the bundle into the prepared releases/<id>.partial and check the sha256 of every file
-        there; return that path. On a failure with the connection up, the partial upload is removed
-        before the error is raised."""
+        there; return that path. Over SFTP file by file; without SFTP as one tar stream, which the
+        board's Python unpacks (one command, where `cat > FILE` would take one per file). On a failure
+        with the connection up, the partial upload is removed before the error is raised."""
         from edgeaccel.progress import progress_bar
 
         partial = self.partial(release_id)
         started = time.monotonic()
         try:
             with progress_bar(bundle.bytes, f"upload {release_id}", unit="B", enabled=progress, unit_scale=True) as bar:
-                for name in bundle.files:
-                    sent = [0]
-
-                    def advance(done, total, sent=sent):
-                        bar.update(done - sent[0])
-                        sent[0] = done
-
-                    self.session.put(bundle.directory / name, posixpath.join(partial, name), callback=advance)
+                if self.session.sftp is not None:
+                    for name in bundle.files:
+                        self.session.put(bundle.directory / name, posixpath.join(partial, name), callback=_Advance(bar))
+                else:
+                    self.session.check(board_command(self.python, "unpack", partial), f"uploading into {partial}",
+                                       stdin=bundle.archive(), progress=_Advance(bar, bundle.bytes))
             log.info("uploaded %d files (%d bytes) to %s over %s in %.2f s", len(bundle.files), bundle.bytes, partial,
-                     self.session.files.name, time.monotonic() - started)
+                     self.session.transfer, time.monotonic() - started)
             self.verify(bundle.files, partial)
         except DeployError as e:
             raise self._failed_upload(e, footprint(bundle), partial) from e
         return partial
 
     def _failed_upload(self, error: DeployError, need: int, partial: str) -> DeployError:
-        if not self.session.alive:
+        if not self.session.alive or not self.discard(partial):
             return DeployError(f"{error}; the next deploy removes {partial}")
-        self.discard(partial)
         try:
             have = int(self._board("reading the free space", "free", self.directory)["free_bytes"])
         except DeployError:
@@ -169,12 +167,14 @@ class Releases:
                                f"(after removing the partial upload; the upload failed: {error})")
         return DeployError(f"{error}; the partial upload was removed")
 
-    def discard(self, path: str) -> None:
-        """Remove a failed upload (best effort: a failure here must not hide the one that caused it)."""
+    def discard(self, path: str) -> bool:
+        """Remove a failed upload; False when that failed too (it must not hide the failure that caused it)."""
         try:
             self.session.check(["rm", "-rf", "--", path], f"removing {path}")
         except DeployError as e:
             log.warning("could not remove %s: %s", path, e)
+            return False
+        return True
 
     def verify(self, files: dict, remote: str) -> None:
         """Check the sha256 of every file in `files` (name: sha256) under `remote`, computed on the board."""
@@ -241,3 +241,16 @@ def footprint(bundle: Bundle) -> int:
     """The bytes an upload of `bundle` takes on disk: every file and directory rounded up to whole blocks."""
     files = sum(math.ceil((bundle.directory / name).stat().st_size / BLOCK) * BLOCK for name in bundle.files)
     return files + BLOCK * (len(bundle.directories) + 1)
+
+
+class _Advance:
+    """A transfer callback `(sent, total)` moving a progress bar by what was sent since the last call
+    (scaled to `scale` bytes for a stream whose total differs from the bar's)."""
+
+    def __init__(self, bar, scale: int | None = None):
+        self.bar, self.scale, self.shown = bar, scale, 0
+
+    def __call__(self, sent: int, total: int) -> None:
+        shown = sent if self.scale is None or not total else sent * self.scale // total
+        self.bar.update(shown - self.shown)
+        self.shown = shown

@@ -1,7 +1,8 @@
 """SSH to a board with paramiko: connecting (host key checked, a key file or the agent, never a
 password; bounded retries with backoff on transient failures only), remote commands built from
 argument lists with shlex, and moving files: over SFTP when the board has the subsystem, else
-streamed through exec channels (`cat > FILE`, `cat FILE`), as Ansible's `transfer_method: smart`.
+streamed through exec channels (a command's stdin and stdout), as Ansible's `transfer_method: smart`
+falls back from SFTP to piping.
 """
 
 import logging
@@ -141,7 +142,8 @@ class Session:
     def __init__(self, client: paramiko.SSHClient, destination: Destination):
         self.client = client
         self.destination = destination
-        self._files: "SftpFiles | ExecFiles | None" = None
+        self._sftp: paramiko.SFTPClient | None = None
+        self._sftp_tried = False
 
     def __enter__(self) -> "Session":
         return self
@@ -150,8 +152,11 @@ class Session:
         self.close()
 
     def close(self) -> None:
-        if self._files is not None:
-            self._files.close()
+        if self._sftp is not None:
+            try:
+                self._sftp.close()
+            except (OSError, EOFError, paramiko.SSHException):
+                pass
         self.client.close()
 
     @property
@@ -166,7 +171,7 @@ class Session:
             raise DeployError(f"ssh {self.destination.address}: expected an open connection, received a closed one")
         return transport
 
-    def start(self, argv: list[str], cwd: str | None = None) -> paramiko.Channel:
+    def start(self, argv: list[str], cwd: str | None = None, what: str | None = None) -> paramiko.Channel:
         """`argv` started on the board (in `cwd`), its channel open: for commands that stream."""
         command = shlex.join(argv) if cwd is None else f"cd {shlex.quote(cwd)} && {shlex.join(argv)}"
         log.debug("ssh %s: %s", self.destination.address,
@@ -175,29 +180,32 @@ class Session:
             channel = self.transport.open_session(timeout=self.destination.connect_timeout_s)
             channel.exec_command(command)
         except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(f"running {argv[0]}", e) from e
+            raise self.lost(what or f"running {argv[0]}", e) from e
         return channel
 
     def run(self, argv: list[str], cwd: str | None = None, timeout_s: float | None = 120.0,
-            stdin: Path | None = None, progress=None) -> RemoteResult:
+            stdin: Path | None = None, progress=None, what: str | None = None) -> RemoteResult:
         """Run `argv` on the board (in `cwd`), with the file `stdin` streamed to it (`progress(sent, total)`
         after each block), and wait for it; the exit status is returned, not checked."""
-        channel = self.start(argv, cwd)
+        what = what or f"running {argv[0]}"
+        channel = self.start(argv, cwd, what)
         try:
             if stdin is not None:
                 self._send(channel, stdin, progress)
             channel.shutdown_write()
             stdout, stderr = self.collect(channel, argv[0], timeout_s)
             status = channel.recv_exit_status()
+            if status == -1 and not self.alive:
+                raise EOFError("the connection closed before the command finished")
         except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(f"running {argv[0]}", e) from e
+            raise self.lost(what, e) from e
         finally:
             channel.close()
         return RemoteResult(shlex.join(argv), status, stdout, stderr)
 
     def check(self, argv: list[str], what: str, cwd: str | None = None, timeout_s: float | None = 120.0,
               stdin: Path | None = None, progress=None) -> RemoteResult:
-        result = self.run(argv, cwd=cwd, timeout_s=timeout_s, stdin=stdin, progress=progress)
+        result = self.run(argv, cwd=cwd, timeout_s=timeout_s, stdin=stdin, progress=progress, what=what)
         if result.status != 0:
             raise DeployError(f"ssh {self.destination.address}: {what}: expected exit status 0, received "
                               f"{result.status}: {result.stderr_tail()}")
@@ -249,68 +257,43 @@ class Session:
                            f"{_describe(error)} (connection lost)")
 
     @property
-    def files(self) -> "SftpFiles | ExecFiles":
-        """File transfer: SFTP when the board offers the subsystem, else exec channels."""
-        if self._files is None:
+    def sftp(self) -> paramiko.SFTPClient | None:
+        """The SFTP client, opened once; None when the board has no SFTP subsystem."""
+        if not self._sftp_tried:
+            self._sftp_tried = True
             try:
-                self._files = SftpFiles(self, self.client.open_sftp())
+                self._sftp = self.client.open_sftp()
             except (OSError, EOFError, paramiko.SSHException) as e:
                 if not self.alive:
                     raise self.lost("opening SFTP", e) from e
-                log.info("ssh %s: no SFTP subsystem (%s); streaming files over exec channels", self.destination.address,
+                log.info("ssh %s: no SFTP subsystem (%s); files go over exec channels", self.destination.address,
                          _describe(e))
-                self._files = ExecFiles(self)
-        return self._files
+        return self._sftp
+
+    @property
+    def transfer(self) -> str:
+        """How files move: "sftp", or "exec" (streamed through commands) on a board without SFTP."""
+        return "sftp" if self.sftp is not None else "exec"
 
     def put(self, local: Path, remote: str, callback=None) -> None:
-        self.files.put(local, remote, callback)
-
-    def read(self, remote: str) -> bytes:
-        return self.files.read(remote)
-
-
-class SftpFiles:
-    name = "sftp"
-
-    def __init__(self, session: Session, sftp: paramiko.SFTPClient):
-        self.session, self.sftp = session, sftp
-
-    def put(self, local: Path, remote: str, callback=None) -> None:
+        """Upload one file over SFTP (`callback(sent, total)` as it goes)."""
+        if self.sftp is None:
+            raise DeployError(f"ssh {self.destination.address}: uploading {remote}: expected an SFTP subsystem, received "
+                              f"none (stream the files through a command instead)")
         try:
             self.sftp.put(str(local), remote, callback=callback, confirm=True)
         except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.session.lost(f"uploading {remote}", e) from e
+            raise self.lost(f"uploading {remote}", e) from e
 
     def read(self, remote: str) -> bytes:
+        """A remote file's bytes, over SFTP or `cat`."""
+        if self.sftp is None:
+            return self.check(["cat", "--", remote], f"reading {remote}").output
         try:
             with self.sftp.open(remote, "rb") as f:
                 return f.read()
         except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.session.lost(f"reading {remote}", e) from e
-
-    def close(self) -> None:
-        try:
-            self.sftp.close()
-        except (OSError, EOFError, paramiko.SSHException):
-            pass
-
-
-class ExecFiles:
-    """Files streamed through `cat` on exec channels, for boards without SFTP (Dropbear, Buildroot)."""
-
-    name = "exec"
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def put(self, local: Path, remote: str, callback=None) -> None:
-        self.session.check(["sh", "-c", 'cat > "$1"', "sh", remote], f"uploading {remote}", stdin=local, progress=callback)
-
-    def read(self, remote: str) -> bytes:
-        return self.session.check(["cat", "--", remote], f"reading {remote}").output
-
-    def close(self) -> None:
-        pass
+            raise self.lost(f"reading {remote}", e) from e
 
 
 def _describe(error: BaseException) -> str:

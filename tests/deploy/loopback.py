@@ -75,6 +75,12 @@ class LoopbackBoard:
                       python=sys.executable, known_hosts=self.known_hosts, key=self.key)
         return Destination(**(fields | overrides))
 
+    def through(self, port: int, artifact, workdir, **overrides):
+        """A request that reaches this board through a proxy on `port` (its host key recorded for that port)."""
+        known_hosts = self.directory / f"known_hosts-{port}"
+        known_hosts.write_text(self.host_key_line.replace(f"]:{self.port} ", f"]:{port} "))
+        return self.request(artifact, workdir, port=port, known_hosts=known_hosts, **overrides)
+
     @property
     def transfer(self) -> str:
         """How a deploy moves files to this board (DeployResult.transfer)."""
@@ -86,11 +92,11 @@ def current_release(workdir: Path) -> str | None:
     return Path(os.readlink(link)).name if link.is_symlink() else None
 
 
-def assert_current_release_sound(board: LoopbackBoard, workdir: Path) -> str:
+def assert_current_release_sound(board: LoopbackBoard, workdir: Path, run: bool = True) -> str:
     """`current` points at a release whose every file matches its bundle.json, whose bundle.json matches
-    the digest in its id, and whose runner still runs on the board and gives its reference outputs.
-    Checked from the test's side (the board's file system is this machine's), not with edgeaccel's
-    own check. Returns the release id."""
+    the digest in its id, and (`run`) whose runner still runs on the board and gives its reference
+    outputs. Checked from the test's side (the board's file system is this machine's), not with
+    edgeaccel's own check. Returns the release id."""
     from edgeaccel.deploy.transport import connect
 
     release = current_release(workdir)
@@ -102,6 +108,8 @@ def assert_current_release_sound(board: LoopbackBoard, workdir: Path) -> str:
         assert hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest, f"{release}/{name} changed"
     listed = manifest["files"] | {"bundle.json": hashlib.sha256(manifest_bytes).hexdigest()}
     assert hashlib.sha256(json.dumps(sorted(listed.items())).encode()).hexdigest()[:8] == release[-8:]
+    if not run:
+        return release
     out = f"check-{time.monotonic_ns()}.json"
     with connect(board.destination(workdir)) as session:
         session.check([sys.executable, manifest["runner"], "--out", out], "the current release's runner", cwd=str(directory))

@@ -10,6 +10,8 @@ printing JSON. Standalone: the Python standard library only, never edgeaccel.
                                    all but the newest rejected release, create releases/ID.partial and the
                                    DIRs in it; print the state, what was removed and the free bytes
     free DIRECTORY                 the bytes this user may still write there (df's Available, from statvfs)
+    unpack DIRECTORY               write the regular files of the tar stream on stdin under DIRECTORY (the
+                                   upload on boards without SFTP); names that climb out are refused
     sha256 DIRECTORY NAME...       the sha256 of each file NAME under DIRECTORY
     finish WORKDIR ID KEEP         rename releases/ID.partial to releases/ID, point `current` at it, remove
                                    all but the newest KEEP releases (never the current one)
@@ -25,6 +27,7 @@ import os
 import re
 import shutil
 import sys
+import tarfile
 import time
 
 LOCK_FILE = ".edgeaccel.lock"
@@ -97,6 +100,22 @@ def free(directory):
     return {"free_bytes": usage.f_bavail * usage.f_frsize}
 
 
+def unpack(directory):
+    files = 0
+    with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as archive:
+        for member in archive:
+            parts = member.name.split("/")
+            if not member.isfile() or member.name.startswith("/") or ".." in parts:
+                raise ValueError("expected regular files inside the release, received %r" % member.name)
+            target = os.path.join(directory, *parts)
+            if not os.path.isdir(os.path.dirname(target)):
+                os.makedirs(os.path.dirname(target))
+            with open(target, "xb") as f:
+                shutil.copyfileobj(archive.extractfile(member), f)
+            files += 1
+    return {"files": files}
+
+
 def sha256(directory, *names):
     return {name: _digest(os.path.join(directory, name)) for name in names}
 
@@ -135,8 +154,8 @@ def finish(workdir, release_id, keep):
     return {"current": release_id, "removed": doomed}
 
 
-OPERATIONS = {"lock": lock, "state": state, "prepare": prepare, "free": free, "sha256": sha256, "finish": finish,
-              "switch": switch}
+OPERATIONS = {"lock": lock, "state": state, "prepare": prepare, "free": free, "unpack": unpack, "sha256": sha256,
+              "finish": finish, "switch": switch}
 
 
 if __name__ == "__main__":
