@@ -167,7 +167,8 @@ def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> d
     from edgeaccel.deploy.bundle import RESULTS
 
     log.info("running %s on the board", bundle.runner)
-    run = session.run([*python, bundle.runner, "--out", RESULTS], cwd=remote, timeout_s=timeout_s)
+    # -B: no __pycache__ in the release (under sudo it would be root's, and block its removal later)
+    run = session.run([*python, "-B", bundle.runner, "--out", RESULTS], cwd=remote, timeout_s=timeout_s)
     if run.status != 0:
         raise DeployError(f"ssh {session.destination.address}: {bundle.runner} in {remote}: expected exit status 0, "
                           f"received {run.status}: {run.stderr_tail()}")

@@ -121,6 +121,7 @@ class Releases:
         prepared = self._board(f"creating {partial}", "prepare", self.workdir, release_id, *bundle.directories)
         if prepared["removed"]:
             log.info("removed what failed deploys left: %s", ", ".join(prepared["removed"]))
+        self._warn_not_removed(prepared)
         listing = Listing.from_state(prepared)
         need, have = footprint(bundle), int(prepared["free_bytes"])
         if need > have:
@@ -210,7 +211,13 @@ class Releases:
         log.info("current -> releases/%s", release_id)
         if finished["removed"]:
             log.info("removed %s", ", ".join(finished["removed"]))
+        self._warn_not_removed(finished)
         return finished["removed"]
+
+    def _warn_not_removed(self, answer: dict) -> None:
+        for name, reason in answer["not_removed"].items():
+            log.warning("%s: could not remove %s (%s); remove it on the board as the user who made those files",
+                        self.where, self.path(name), reason)
 
     def reject(self, partial: str, release_id: str) -> str | None:
         """Keep a failed release for inspection, out of the way of rollbacks (best effort); its new path."""

@@ -112,7 +112,8 @@ def assert_current_release_sound(board: LoopbackBoard, workdir: Path, run: bool 
         return release
     out = f"check-{time.monotonic_ns()}.json"
     with connect(board.destination(workdir)) as session:
-        session.check([sys.executable, manifest["runner"], "--out", out], "the current release's runner", cwd=str(directory))
+        session.check([sys.executable, "-B", manifest["runner"], "--out", out], "the current release's runner",
+                      cwd=str(directory))
     outputs = np.asarray(json.loads((directory / out).read_text())["outputs"])
     (directory / out).unlink()
     reference = np.load(directory / manifest["golden"]["reference"])

@@ -85,13 +85,24 @@ def prepare(workdir, release_id, *directories):
         os.makedirs(releases)
     entries = state(workdir)["entries"]
     doomed = [name for name in entries if name.endswith(PARTIAL)] + [name for name in entries if name.endswith(REJECTED)][:-1]
-    for name in doomed:
-        shutil.rmtree(os.path.join(releases, name))
+    removed, kept = _remove(releases, doomed)
     partial = os.path.join(releases, release_id + PARTIAL)
     os.mkdir(partial)
     for directory in directories:
         os.makedirs(os.path.join(partial, directory))
-    return dict(state(workdir), removed=doomed, **free(releases))
+    return dict(state(workdir), removed=removed, not_removed=kept, **free(releases))
+
+
+def _remove(releases, names):
+    """Remove releases/NAME for each name; a failure (files another user made) keeps it and says why."""
+    removed, kept = [], {}
+    for name in names:
+        try:
+            shutil.rmtree(os.path.join(releases, name))
+            removed.append(name)
+        except OSError as e:
+            kept[name] = "%s: %s" % (e.filename, e.strerror)
+    return removed, kept
 
 
 def free(directory):
@@ -148,10 +159,8 @@ def finish(workdir, release_id, keep):
     os.rename(final + PARTIAL, final)
     switch(workdir, release_id)
     finished = [name for name in state(workdir)["entries"] if RELEASE_ID.match(name)]
-    doomed = [name for name in finished[:-int(keep)] if name != release_id]
-    for name in doomed:
-        shutil.rmtree(os.path.join(releases, name))
-    return {"current": release_id, "removed": doomed}
+    removed, kept = _remove(releases, [name for name in finished[:-int(keep)] if name != release_id])
+    return {"current": release_id, "removed": removed, "not_removed": kept}
 
 
 OPERATIONS = {"lock": lock, "state": state, "prepare": prepare, "free": free, "unpack": unpack, "sha256": sha256,
