@@ -170,3 +170,62 @@ def test_make_deploy_passes_only_what_was_given_quoted():
     assert "--board 'linux-generic' --host '127.0.0.1' --user 'root' --key '~/my key'\\''s'" in line
     assert "--user" not in dry_run("board=rpi4", "deploy", "HOST=pi4.local")
     assert "--rollback --board 'rpi4' --host 'pi4.local'" in dry_run("board=rpi4", "rollback", "HOST=pi4.local")
+
+
+def test_every_deployable_target_names_a_bundle_kind_that_takes_it():
+    """The target registry's bundle_kind (above deploy in the layering) and deploy's KINDS table agree."""
+    from edgeaccel.targets import targets
+
+    deployable = {name: record.bundle_kind for name, record in targets().items() if record.bundle_kind}
+    assert deployable == {"tflite": "tflite", "edgetpu": "edgetpu", "hls": "csim"}
+    for name, kind in deployable.items():
+        assert name in KINDS[kind].targets
+    assert {target for kind in KINDS.values() for target in kind.targets} == set(deployable)
+
+
+@pytest.mark.parametrize("python, expected", [
+    ("python3", ["python3"]),
+    ("sudo -n /usr/local/share/pynq-venv/bin/python3", ["/usr/local/share/pynq-venv/bin/python3"]),
+    ("/usr/bin/sudo -n -u root -- python3 -X utf8", ["python3", "-X", "utf8"]),
+    ("sudo", ["sudo"]),
+])
+def test_board_operations_run_as_the_login_user(python, expected):
+    import shlex
+
+    from edgeaccel.deploy.release import board_command
+
+    command = board_command(shlex.split(python), "state", "w")
+    assert command[:len(expected)] == expected and command[len(expected):len(expected) + 2] == ["-S", "-c"]
+    assert command[-2:] == ["state", "w"]
+
+
+def test_the_board_unpacks_regular_files_only_and_nothing_outside(tmp_path):
+    import io
+    import tarfile
+
+    def stream(*members):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for info, data in members:
+                archive.addfile(info, io.BytesIO(data) if data is not None else None)
+        return buffer.getvalue()
+
+    def unpack(data):
+        (tmp_path / "release").mkdir(exist_ok=True)
+        return subprocess.run([sys.executable, "-S", str(RUNNERS / "edgeaccel_board.py"), "unpack", str(tmp_path / "release")],
+                              input=data, capture_output=True)
+
+    good = tarfile.TarInfo("golden/inputs.npy")
+    good.size = 3
+    done = unpack(stream((good, b"abc")))
+    assert done.returncode == 0 and json.loads(done.stdout) == {"files": 1}
+    assert (tmp_path / "release" / "golden" / "inputs.npy").read_bytes() == b"abc"
+
+    climbing = tarfile.TarInfo("../outside")
+    climbing.size = 1
+    link = tarfile.TarInfo("model.tflite")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    for member in ((climbing, b"x"), (link, None)):
+        refused = unpack(stream(member))
+        assert refused.returncode == 1 and b"expected regular files inside the release" in refused.stderr
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "release" / "model.tflite").exists()

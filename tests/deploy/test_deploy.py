@@ -175,7 +175,7 @@ def _copy_artifact(source: Path, directory: Path, **details) -> Path:
     shutil.copytree(source, directory, symlinks=True)
     artifact = read_artifact(source)
     (directory / "artifact.json").unlink()
-    write_manifest(directory, artifact.target, artifact.board, artifact.details | details)
+    write_manifest(directory, artifact.target, artifact.board, artifact.details.to_dict() | details)
     return directory
 
 
@@ -254,7 +254,7 @@ def test_generated_inputs_are_seeded_codes_of_the_grid_or_refused(digits_build):
     assert np.array_equal(generated_inputs(hls, 500)[0], x) and not np.array_equal(generated_inputs(hls, 500, seed=1)[0], x)
 
     tflite = read_artifact(digits_build / "tflite")
-    no_grid = tflite.__class__(tflite.directory, "tflite", None, tflite.files, tflite.details | {"input_grid": None})
+    no_grid = tflite.__class__(tflite.directory, "tflite", None, tflite.files, tflite.details.to_dict() | {"input_grid": None})
     x, said = generated_inputs(no_grid, 100)
     assert "int8 input tensor (scale 0.00390625, zero point -128)" in said
     assert x.shape == (100, 8, 8, 1) and np.array_equal(x / 2.0 ** -8 - 128, np.round(x / 2.0 ** -8 - 128))
