@@ -171,7 +171,7 @@ def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> d
     run = session.run([*python, "-B", bundle.runner, "--out", RESULTS], cwd=remote, timeout_s=timeout_s)
     if run.status != 0:
         raise DeployError(f"ssh {session.destination.address}: {bundle.runner} in {remote}: expected exit status 0, "
-                          f"received {run.status}: {run.stderr_tail()}")
+                          f"received {run.status_text}: {run.stderr_tail()}")
     text = session.read(f"{remote}/{RESULTS}")
     try:
         results = json.loads(text)

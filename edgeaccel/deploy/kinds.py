@@ -87,7 +87,7 @@ def _csim_board(board) -> str | None:
     return f"expected a board with g++ (runtimes: g++), received runtimes {', '.join(_runtimes(board)) or 'none'}"
 
 
-def _grid(details: dict):
+def _grid(details):
     from edgeaccel.quantize.grid import InputGrid
 
     return InputGrid.from_dict(details["input_grid"]) if details.get("input_grid") else None

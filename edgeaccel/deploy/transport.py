@@ -40,6 +40,11 @@ class RemoteResult:
     def stderr(self) -> str:
         return self.errors.decode(errors="replace")
 
+    @property
+    def status_text(self) -> str:
+        """The exit status in words (SSH servers report a command killed by a signal with no status)."""
+        return "no exit status (killed by a signal)" if self.status == -1 else str(self.status)
+
     def stderr_tail(self, lines: int = 5) -> str:
         """The last lines of stderr on one line (a Python traceback's header left out)."""
         kept = [line.strip() for line in self.stderr.splitlines()
@@ -208,7 +213,7 @@ class Session:
         result = self.run(argv, cwd=cwd, timeout_s=timeout_s, stdin=stdin, progress=progress, what=what)
         if result.status != 0:
             raise DeployError(f"ssh {self.destination.address}: {what}: expected exit status 0, received "
-                              f"{result.status}: {result.stderr_tail()}")
+                              f"{result.status_text}: {result.stderr_tail()}")
         return result
 
     @staticmethod
