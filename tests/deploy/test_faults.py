@@ -1,7 +1,8 @@
 """Faulty deploys against the loopback boards (with and without SFTP): the TCP connection cut at
 byte offsets through the upload (a loopback proxy), a full disk (a small tmpfs), a rollback onto a
 release changed after its deploy, and concurrent deploys to one workdir. Before and after each,
-`current` points at a release whose sha256 manifest verifies and whose runner still runs.
+`current` points at a release whose sha256 manifest verifies and whose runner still runs (the run
+is checked once where `current` cannot have changed in between: its files are checked each time).
 """
 
 import hashlib
@@ -65,8 +66,10 @@ def test_connection_cut_during_the_upload_leaves_current_sound(digits_build, eit
     assert assert_current_release_sound(board, workdir) == after.release
 
 
-def test_rollback_onto_a_release_changed_after_its_deploy_is_refused(digits_build, either_loopback_board, tmp_path):
-    board, workdir = either_loopback_board, tmp_path / "board"
+def test_rollback_onto_a_release_changed_after_its_deploy_is_refused(digits_build, loopback_board, tmp_path):
+    """On the SFTP board; test_second_deploy_then_rollback_and_keep rolls back (and so checks a release)
+    on the board without SFTP too."""
+    board, workdir = loopback_board, tmp_path / "board"
     first = deploy(board.request(digits_build / "tflite", workdir)).release
     second = deploy(board.request(digits_build / "tflite", workdir)).release
     release = workdir / "releases" / first
