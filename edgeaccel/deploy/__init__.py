@@ -7,7 +7,7 @@ release, and a validation run against the simulation. `edgeaccel deploy` and `ma
     result.validation.passed, result.timing["p99_ms"]
 
 A deploy: load the key and build the bundle (reference outputs from the host simulation), connect,
-take the board's deploy lock, remove what failed deploys left, check the free space, upload into
+start the board agent (which takes the deploy lock), remove what failed deploys left, check the free space, upload into
 releases/<id>.partial, verify every sha256 on the board, run the runner there, compare its outputs
 with the reference, then rename to releases/<id>, switch `current`, and prune old releases. Any
 failure before the switch leaves `current` where it was. A rollback takes the same lock and checks
@@ -122,7 +122,7 @@ def _deploy(request: DeployRequest, board, destination, key) -> DeployResult:
     from edgeaccel.deploy.bundle import build_bundle
     from edgeaccel.deploy.golden import golden_inputs
     from edgeaccel.deploy.kinds import choose_kind, resolve_artifact
-    from edgeaccel.deploy.lock import board_lock
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.release import Releases
     from edgeaccel.deploy.transport import connect
     from edgeaccel.deploy.validate import compare
@@ -137,8 +137,8 @@ def _deploy(request: DeployRequest, board, destination, key) -> DeployResult:
                               golden_source=source)
         log.info("%s bundle for %s: %d files, %d bytes, %d golden samples", kind.name, board.name, len(bundle.files),
                  bundle.bytes, len(bundle.reference))
-        with connect(destination, key) as session, board_lock(session, python, request.lock_timeout_s):
-            releases = Releases(session, python)
+        with connect(destination, key) as session, board_agent(session, python, request.lock_timeout_s) as agent:
+            releases = Releases(agent, python)
             release_id = releases.new_id(bundle)
             previous = releases.prepare(bundle, release_id).current
             try:
@@ -184,14 +184,14 @@ def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> d
 
 
 def _rollback(destination, key, lock_timeout_s: float) -> DeployResult:
-    from edgeaccel.deploy.lock import board_lock
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.release import Releases
     from edgeaccel.deploy.transport import connect
 
     started = time.monotonic()
     python = destination.python_command
-    with connect(destination, key) as session, board_lock(session, python, lock_timeout_s):
-        releases = Releases(session, python)
+    with connect(destination, key) as session, board_agent(session, python, lock_timeout_s) as agent:
+        releases = Releases(agent, python)
         current = releases.current()
         if current is None:
             raise DeployError(f"ssh {destination.address}: rollback: expected {releases.current_link} to point to a "

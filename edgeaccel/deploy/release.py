@@ -13,8 +13,7 @@ partial upload at once while the connection is up, else by the next deploy (unde
 `.partial` is a dead deploy's). A release id ends with the first 8 hex digits of the sha256 of its
 file list (bundle.json included), so a rollback checks a release's manifest as well as its files.
 
-The steps on the board are operations of runners/edgeaccel_board.py, run with the board's Python:
-one command each, so that a deploy costs few round trips on a slow board.
+Every step on the board is an operation of the board agent (agent.py), which holds the lock.
 """
 
 import datetime
@@ -27,8 +26,8 @@ import re
 import time
 from dataclasses import dataclass
 
-from edgeaccel.deploy.bundle import MANIFEST, RUNNERS, Bundle, manifest_digest
-from edgeaccel.deploy.transport import Session
+from edgeaccel.deploy.agent import BoardAgent, board_command
+from edgeaccel.deploy.bundle import MANIFEST, Bundle, manifest_digest
 from edgeaccel.errors import DeployError
 
 log = logging.getLogger(__name__)
@@ -37,29 +36,6 @@ PARTIAL = ".partial"
 REJECTED = ".rejected"
 RELEASE_ID = re.compile(r"^\d{8}-\d{6}\.\d{3}-[0-9a-f]{8}$")
 BLOCK = 4096  # an upload's footprint is estimated in blocks of this size (ext4's and tmpfs's)
-BOARD_SCRIPT = (RUNNERS / "edgeaccel_board.py").read_text()
-
-
-def board_command(python: list[str], operation: str, *arguments: str) -> list[str]:
-    """The argument list that runs one operation of edgeaccel_board.py with the board's Python, as the
-    login user (a leading sudo is left out: the files it makes must be the user's, as SFTP's are) and
-    without site-packages (-S: it needs the standard library only, and starts faster)."""
-    return [*without_sudo(python), "-S", "-c", BOARD_SCRIPT, operation, *arguments]
-
-
-SUDO_OPTIONS_WITH_VALUES = {"-C", "-D", "-g", "-h", "-p", "-R", "-r", "-t", "-T", "-U", "-u"}
-
-
-def without_sudo(python: list[str]) -> list[str]:
-    """`sudo -n /path/python3` -> `/path/python3`; any other command as it is."""
-    if not python or posixpath.basename(python[0]) != "sudo":
-        return python
-    rest = python[1:]
-    while rest and rest[0].startswith("-") and rest[0] != "--":
-        rest = rest[2:] if rest[0] in SUDO_OPTIONS_WITH_VALUES else rest[1:]
-    if rest[:1] == ["--"]:
-        rest = rest[1:]
-    return rest or python
 
 
 @dataclass(frozen=True)
@@ -81,11 +57,12 @@ class Listing:
 
 
 class Releases:
-    def __init__(self, session: Session, python: list[str]):
-        self.session = session
+    def __init__(self, agent: BoardAgent, python: list[str]):
+        self.agent = agent
+        self.session = agent.session
         self.python = python
-        self.where = f"ssh {session.destination.address}"
-        self.workdir = session.destination.workdir
+        self.where = agent.where
+        self.workdir = self.session.destination.workdir
         self.directory = posixpath.join(self.workdir, "releases")
         self.current_link = posixpath.join(self.workdir, "current")
 
@@ -100,16 +77,8 @@ class Releases:
         now = datetime.datetime.now(datetime.timezone.utc)
         return f"{now:%Y%m%d-%H%M%S}.{now.microsecond // 1000:03d}-{bundle.digest[:8]}"
 
-    def _board(self, what: str, operation: str, *arguments: str, cwd: str | None = None) -> dict:
-        result = self.session.check(board_command(self.python, operation, *arguments), what, cwd=cwd)
-        try:
-            return json.loads(result.stdout)
-        except json.JSONDecodeError as e:
-            raise DeployError(f"{self.where}: {what}: expected JSON from {' '.join(self.python)}, received "
-                              f"{result.stdout[:200]!r}") from e
-
     def listing(self) -> Listing:
-        return Listing.from_state(self._board("reading the releases", "state", self.workdir))
+        return Listing.from_state(self.agent.call("reading the releases", "state", self.workdir))
 
     def current(self) -> str | None:
         return self.listing().current
@@ -118,7 +87,7 @@ class Releases:
         """Remove what failed deploys left, create releases/<id>.partial with the bundle's directories,
         and check that the upload fits (else remove it again and raise "remote disk full")."""
         partial = self.partial(release_id)
-        prepared = self._board(f"creating {partial}", "prepare", self.workdir, release_id, *bundle.directories)
+        prepared = self.agent.call(f"creating {partial}", "prepare", self.workdir, release_id, *bundle.directories)
         if prepared["removed"]:
             log.info("removed what failed deploys left: %s", ", ".join(prepared["removed"]))
         self._warn_not_removed(prepared)
@@ -160,7 +129,7 @@ class Releases:
         if not self.session.alive or not self.discard(partial):
             return DeployError(f"{error}; the next deploy removes {partial}")
         try:
-            have = int(self._board("reading the free space", "free", self.directory)["free_bytes"])
+            have = int(self.agent.call("reading the free space", "free", self.directory)["free_bytes"])
         except DeployError:
             have = None
         if have is not None and need > have:
@@ -171,7 +140,7 @@ class Releases:
     def discard(self, path: str) -> bool:
         """Remove a failed upload; False when that failed too (it must not hide the failure that caused it)."""
         try:
-            self.session.check(["rm", "-rf", "--", path], f"removing {path}")
+            self.agent.call(f"removing {path}", "remove", path)
         except DeployError as e:
             log.warning("could not remove %s: %s", path, e)
             return False
@@ -179,7 +148,7 @@ class Releases:
 
     def verify(self, files: dict, remote: str) -> None:
         """Check the sha256 of every file in `files` (name: sha256) under `remote`, computed on the board."""
-        received = self._board(f"sha256 check of {remote}", "sha256", remote, *files)
+        received = self.agent.call(f"sha256 check of {remote}", "sha256", remote, *files)
         wrong = [name for name, digest in files.items() if received.get(name) != digest]
         if wrong:
             name = wrong[0]
@@ -191,10 +160,10 @@ class Releases:
         """A finished release as it was deployed: its bundle.json matches the digest in its id, and every
         file it lists matches its sha256."""
         remote = self.path(release_id)
-        text = self.session.read(posixpath.join(remote, MANIFEST))
+        text = self.agent.call(f"reading {remote}/{MANIFEST}", "read", posixpath.join(remote, MANIFEST))
         try:
             files = json.loads(text)["files"]
-            listed = files | {MANIFEST: hashlib.sha256(text).hexdigest()}
+            listed = files | {MANIFEST: hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()}
         except (ValueError, KeyError, TypeError) as e:
             raise DeployError(f"{self.where}: {remote}/{MANIFEST}: expected the release's manifest, received "
                               f"{text[:80]!r} ({e})") from e
@@ -207,7 +176,8 @@ class Releases:
     def finish(self, release_id: str, keep: int) -> list[str]:
         """releases/<id>.partial becomes releases/<id>, `current` points at it, and all but the newest
         `keep` releases are removed; returns the removed ones."""
-        finished = self._board(f"switching current to releases/{release_id}", "finish", self.workdir, release_id, str(keep))
+        finished = self.agent.call(f"switching current to releases/{release_id}", "finish", self.workdir, release_id,
+                                   str(keep))
         log.info("current -> releases/%s", release_id)
         if finished["removed"]:
             log.info("removed %s", ", ".join(finished["removed"]))
@@ -225,7 +195,7 @@ class Releases:
             return None
         rejected = self.path(release_id + REJECTED)
         try:
-            self.session.check(["mv", "--", partial, rejected], f"renaming {partial} to {rejected}")
+            self.agent.call(f"renaming {partial} to {rejected}", "rename", partial, rejected)
         except DeployError as e:
             log.warning("could not set the failed release aside: %s", e)
             return None
@@ -233,7 +203,7 @@ class Releases:
 
     def switch(self, release_id: str) -> None:
         """Point `current` at releases/<id> in one rename: no moment without a valid `current`."""
-        self._board(f"switching current to releases/{release_id}", "switch", self.workdir, release_id)
+        self.agent.call(f"switching current to releases/{release_id}", "switch", self.workdir, release_id)
         log.info("current -> releases/%s", release_id)
 
     def previous(self, release_id: str) -> str:

@@ -192,11 +192,11 @@ def test_every_deployable_target_names_a_bundle_kind_that_takes_it():
 def test_board_operations_run_as_the_login_user(python, expected):
     import shlex
 
-    from edgeaccel.deploy.release import board_command
+    from edgeaccel.deploy.agent import board_command
 
-    command = board_command(shlex.split(python), "state", "w")
+    command = board_command(shlex.split(python), "unpack", "w")
     assert command[:len(expected)] == expected and command[len(expected):len(expected) + 2] == ["-S", "-c"]
-    assert command[-2:] == ["state", "w"]
+    assert command[-2:] == ["unpack", "w"]
 
 
 def test_the_board_unpacks_regular_files_only_and_nothing_outside(tmp_path):

@@ -109,7 +109,7 @@ def test_remote_runner_failure_surfaces_its_stderr_and_keeps_current(digits_buil
 
     missing = run_cli("deploy", digits_build / "tflite", *loopback_board.options(workdir), "--remote-python",
                       "/nonexistent/python3", "--quiet")
-    assert "expected exit status 0, received 127" in error_line(missing) and "/nonexistent/python3" in error_line(missing)
+    assert "expected /nonexistent/python3 -S edgeaccel_board.py serve to keep running, received exit status 127" in error_line(missing)
     assert missing.returncode == 4
     assert assert_current_release_sound(loopback_board, workdir) == before.release
 

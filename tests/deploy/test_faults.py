@@ -161,17 +161,17 @@ def _prepare_without_the_space_check(self, bundle, release_id):
     """Releases.prepare as if df had reported room enough: the upload then meets the full disk itself."""
     from edgeaccel.deploy.release import Listing
 
-    prepared = self._board("creating the partial upload", "prepare", self.workdir, release_id, *bundle.directories)
+    prepared = self.agent.call("creating the partial upload", "prepare", self.workdir, release_id, *bundle.directories)
     return Listing.from_state(prepared)
 
 
 def test_a_deploy_waits_for_the_lock_and_stops_with_who_holds_it(digits_build, loopback_board, tmp_path):
-    from edgeaccel.deploy.lock import board_lock
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.transport import connect
 
     board, workdir = loopback_board, tmp_path / "board"
     before = deploy(board.request(digits_build / "tflite", workdir)).release
-    with connect(board.destination(workdir)) as session, board_lock(session, board.destination(workdir).python_command, 5):
+    with connect(board.destination(workdir)) as session, board_agent(session, board.destination(workdir).python_command, 5):
         started = time.monotonic()
         result = run_cli("deploy", digits_build / "tflite", *board.options(workdir), "--lock-timeout", "1", "--quiet")
         waited = time.monotonic() - started
@@ -182,7 +182,7 @@ def test_a_deploy_waits_for_the_lock_and_stops_with_who_holds_it(digits_build, l
 
 
 def test_concurrent_deploys_to_one_workdir_take_turns(digits_build, loopback_board, tmp_path, caplog):
-    from edgeaccel.deploy.lock import board_lock
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.transport import connect
 
     board, workdir = loopback_board, tmp_path / "board"
@@ -196,8 +196,8 @@ def test_concurrent_deploys_to_one_workdir_take_turns(digits_build, loopback_boa
             errors.append(e)
 
     threads = [threading.Thread(target=one, args=(name,)) for name in "ab"]
-    with caplog.at_level("INFO", logger="edgeaccel.deploy.lock"):
-        with connect(board.destination(workdir)) as session, board_lock(session, board.destination(workdir).python_command, 30):
+    with caplog.at_level("INFO", logger="edgeaccel.deploy.agent"):
+        with connect(board.destination(workdir)) as session, board_agent(session, board.destination(workdir).python_command, 30):
             for thread in threads:
                 thread.start()
             deadline = time.monotonic() + 20

@@ -1,18 +1,27 @@
-"""edgeaccel's operations on a board's deploy working directory, run by `edgeaccel deploy` with the
-board's own Python as `python3 -c <this file> OPERATION ARGUMENTS...`, one command per step, each
-printing JSON. Standalone: the Python standard library only, never edgeaccel.
+"""edgeaccel's agent on a board: the operations a deploy makes on its working directory, run with
+the board's own Python (`python3 -S -c <this file> ...`). Standalone: the standard library only,
+never edgeaccel.
 
-    lock WORKDIR HOLDER TIMEOUT    flock(2) on WORKDIR/.edgeaccel.lock (waiting up to TIMEOUT s; exit 75 if
-                                   another process holds it), record HOLDER (JSON) in it, print "locked",
-                                   and hold it until stdin closes (the deploy ends or its connection drops)
+    serve WORKDIR HOLDER TIMEOUT   take flock(2) on WORKDIR/.edgeaccel.lock (waiting up to TIMEOUT s; exit
+                                   75 if another process holds it), record HOLDER (JSON) in it and print
+                                   "locked"; then answer requests, one JSON line each on stdin
+                                   ({"op": NAME, "args": [...]}), with one JSON line each on stdout
+                                   ({"ok": ANSWER} or {"error": WHY}), until stdin closes: the deploy ends,
+                                   or its connection drops, and the lock goes with the process
+    unpack DIRECTORY               write the regular files of the tar stream on stdin under DIRECTORY (the
+                                   upload on boards without SFTP); names that climb out are refused
+
+The operations `serve` answers:
+
     state WORKDIR                  where `current` points and what releases/ holds
     prepare WORKDIR ID DIR...      remove the partial uploads (under the lock, each is a dead deploy's) and
                                    all but the newest rejected release, create releases/ID.partial and the
-                                   DIRs in it; print the state, what was removed and the free bytes
+                                   DIRs in it; the state, what was removed and the free bytes
     free DIRECTORY                 the bytes this user may still write there (df's Available, from statvfs)
-    unpack DIRECTORY               write the regular files of the tar stream on stdin under DIRECTORY (the
-                                   upload on boards without SFTP); names that climb out are refused
     sha256 DIRECTORY NAME...       the sha256 of each file NAME under DIRECTORY
+    read PATH                      a (small) file's text
+    remove PATH                    remove a directory tree
+    rename OLD NEW                 rename, refused when NEW exists
     finish WORKDIR ID KEEP         rename releases/ID.partial to releases/ID, point `current` at it, remove
                                    all but the newest KEEP releases (never the current one)
     switch WORKDIR ID              point `current` at releases/ID
@@ -36,7 +45,7 @@ RELEASE_ID = re.compile(r"^\d{8}-\d{6}\.\d{3}-[0-9a-f]{8}$")
 PARTIAL, REJECTED = ".partial", ".rejected"
 
 
-def lock(workdir, holder, timeout):
+def serve(workdir, holder, timeout):
     if not os.path.isdir(workdir):
         os.makedirs(workdir)
     fd = os.open(os.path.join(workdir, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
@@ -62,7 +71,16 @@ def lock(workdir, holder, timeout):
     os.ftruncate(fd, 0)
     os.pwrite(fd, json.dumps(record).encode(), 0)
     print("locked", flush=True)
-    sys.stdin.read()
+    while True:
+        line = sys.stdin.buffer.readline()
+        if not line:
+            return
+        try:
+            request = json.loads(line)
+            answer = {"ok": OPERATIONS[request["op"]](*request["args"])}
+        except Exception as e:  # every failure is an answer: the deploy says what went wrong
+            answer = {"error": "%s: %s" % (type(e).__name__, e)}
+        print(json.dumps(answer), flush=True)
 
 
 def _holder(fd):
@@ -142,6 +160,22 @@ def _digest(path):
     return h.hexdigest()
 
 
+def read(path):
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        return f.read()
+
+
+def remove(path):
+    if os.path.lexists(path):
+        shutil.rmtree(path)
+
+
+def rename(old, new):
+    if os.path.lexists(new):
+        raise FileExistsError(errno.EEXIST, "exists", new)
+    os.rename(old, new)
+
+
 def switch(workdir, release_id):
     link = os.path.join(workdir, ".current-" + release_id)
     if os.path.lexists(link):
@@ -163,11 +197,11 @@ def finish(workdir, release_id, keep):
     return {"current": release_id, "removed": removed, "not_removed": kept}
 
 
-OPERATIONS = {"lock": lock, "state": state, "prepare": prepare, "free": free, "unpack": unpack, "sha256": sha256,
-              "finish": finish, "switch": switch}
+OPERATIONS = {"state": state, "prepare": prepare, "free": free, "sha256": sha256, "read": read, "remove": remove,
+              "rename": rename, "finish": finish, "switch": switch}
 
 
 if __name__ == "__main__":
-    answer = OPERATIONS[sys.argv[1]](*sys.argv[2:])
+    answer = {"serve": serve, "unpack": unpack}[sys.argv[1]](*sys.argv[2:])
     if answer is not None:
         print(json.dumps(answer))
