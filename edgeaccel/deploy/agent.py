@@ -94,7 +94,13 @@ class BoardAgent:
             self.channel.sendall(json.dumps({"op": operation, "args": list(arguments)}).encode() + b"\n")
         except (OSError, EOFError, paramiko.SSHException) as e:
             raise self.session.lost(what, e) from e
-        answer = json.loads(self._line(what, time.monotonic() + timeout_s))
+        line = self._line(what, time.monotonic() + timeout_s)
+        try:
+            answer = json.loads(line)
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or not {"ok", "error"} & answer.keys():
+            raise DeployError(f"{self.where}: {what}: expected a JSON answer from {self.program}, received {line[:200]!r}")
         if "error" in answer:
             raise DeployError(f"{self.where}: {what}: expected success, received {answer['error']}")
         return answer["ok"]
