@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import error_line, run_cli
-from deploy.loopback import assert_current_release_sound, current_release, either_loopback_board, loopback_board_without_sftp  # noqa: F401
+from deploy.loopback import assert_current_release_sound, either_loopback_board, loopback_board_without_sftp  # noqa: F401
 from edgeaccel.artifact import read_artifact, write_manifest
 from edgeaccel.deploy import deploy
 from edgeaccel.errors import ValidationMismatch
