@@ -119,6 +119,7 @@ def test_disagreeing_board_exits_1_and_keeps_current(digits_build, loopback_boar
 
     workdir = tmp_path / "board"
     before = deploy(loopback_board.request(digits_build / "tflite", workdir))
+    assert assert_current_release_sound(loopback_board, workdir) == before.release
     golden = kinds.tflite_golden
 
     def wrong_reference(*args):

@@ -171,6 +171,7 @@ def test_a_deploy_waits_for_the_lock_and_stops_with_who_holds_it(digits_build, l
 
     board, workdir = loopback_board, tmp_path / "board"
     before = deploy(board.request(digits_build / "tflite", workdir)).release
+    assert assert_current_release_sound(board, workdir, run=False) == before
     with connect(board.destination(workdir)) as session, board_agent(session, board.destination(workdir).python_command, 5):
         started = time.monotonic()
         result = run_cli("deploy", digits_build / "tflite", *board.options(workdir), "--lock-timeout", "1", "--quiet")
@@ -187,6 +188,7 @@ def test_concurrent_deploys_to_one_workdir_take_turns(digits_build, loopback_boa
 
     board, workdir = loopback_board, tmp_path / "board"
     first = deploy(board.request(digits_build / "tflite", workdir, keep=2)).release
+    assert assert_current_release_sound(board, workdir, run=False) == first
     results, errors = {}, []
 
     def one(name):
