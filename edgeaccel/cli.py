@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--board", required=True, help="board name (see `edgeaccel boards`)")
     deploy.add_argument("--host", required=True, help="the board's host name or address")
     deploy.add_argument("--user", help="SSH user (default: the board file's)")
-    deploy.add_argument("--key", type=Path, metavar="FILE", help="private key file (default: ssh-agent, then ~/.ssh/id_*)")
+    deploy.add_argument("--key", type=Path, metavar="FILE", help="private key file (default: ssh-agent, then ~/.ssh/id_*); "
+                        "an encrypted one takes its passphrase from EDGEACCEL_KEY_PASSPHRASE or asks on a terminal")
     deploy.add_argument("--port", type=_positive_int, help="SSH port (default: the board file's)")
     deploy.add_argument("--workdir", help="directory on the board holding releases/ and current (default: the board file's)")
     deploy.add_argument("--remote-python", metavar="CMD", help="the board's Python, e.g. /usr/bin/python3 or "
@@ -171,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--data", type=Path, metavar="DATA.npz", help="golden inputs (default: test.npz beside the artifact)")
     deploy.add_argument("--samples", type=_positive_int, metavar="N", help="use the first N golden samples")
     deploy.add_argument("--connect-timeout", type=float, metavar="S", help="seconds per connection attempt (default 10)")
+    deploy.add_argument("--lock-timeout", type=float, default=60.0, metavar="S",
+                        help="seconds to wait while another deploy holds the board's workdir (default 60)")
     deploy.add_argument("--json", action="store_true", help="print the summary as JSON")
     deploy.set_defaults(handler=_deploy)
 
@@ -336,7 +339,8 @@ def _deploy(args) -> int:
         workdir=args.workdir, remote_python=args.remote_python, known_hosts=args.known_hosts,
         trust_new_host=args.trust_new_host, keep=args.keep, rollback=args.rollback, bitstream=args.bitstream,
         bundle=args.bundle, data=args.data, samples=args.samples, connect_timeout_s=args.connect_timeout,
-        progress=not args.quiet,
+        lock_timeout_s=args.lock_timeout, progress=not args.quiet,
+        ask_passphrase=_ask_passphrase if sys.stdin.isatty() else None,
     )
     result = deploy(request)
     if args.json:
@@ -344,6 +348,12 @@ def _deploy(args) -> int:
     elif not args.quiet:
         print(result.describe())
     return 0
+
+
+def _ask_passphrase(key: Path) -> str:
+    import getpass
+
+    return getpass.getpass(f"Enter passphrase for key '{key}': ")
 
 
 def _positive_int(text: str) -> int:

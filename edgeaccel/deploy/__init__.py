@@ -6,19 +6,22 @@ release, and a validation run against the simulation. `edgeaccel deploy` and `ma
     result = deploy(DeployRequest(board="rpi4", host="pi4.local", artifact="build/digits/tflite"))
     result.validation.passed, result.timing["p99_ms"]
 
-A deploy: build the bundle (reference outputs from the host simulation), connect, upload into
-releases/<id>.partial, verify every sha256 on the board, run the runner there, compare its
-outputs with the reference, then rename to releases/<id>, switch `current`, and prune old
-releases. Any failure before the switch leaves `current` where it was.
+A deploy: load the key and build the bundle (reference outputs from the host simulation), connect,
+start the board agent (which takes the deploy lock), remove what failed deploys left, check the free space, upload into
+releases/<id>.partial, verify every sha256 on the board, run the runner there, compare its outputs
+with the reference, then rename to releases/<id>, switch `current`, and prune old releases. Any
+failure before the switch leaves `current` where it was. A rollback takes the same lock and checks
+the older release's files and manifest on the board before it switches `current` to it.
 """
 
 import json
 import logging
+import math
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from edgeaccel.errors import ConfigError, DeployError, ValidationMismatch
 
@@ -48,7 +51,9 @@ class DeployRequest:
     samples: int | None = None
     connect_timeout_s: float | None = None
     run_timeout_s: float = 1800.0
+    lock_timeout_s: float = 60.0
     progress: bool = True
+    ask_passphrase: Callable[[Path], str] | None = None  # asked for an encrypted --key without EDGEACCEL_KEY_PASSPHRASE
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,13 @@ class DeployResult:
     runtime: str | None = None
     seconds: float = 0.0
     removed: tuple = ()
+    transfer: str | None = None
+    golden: str | None = None
 
     def summary(self) -> dict:
         summary = {"release": self.release, "previous": self.previous, "board": self.address, "workdir": self.workdir,
                    "bundle": self.kind, "runtime": self.runtime, "timing": self.timing, "seconds": round(self.seconds, 3),
-                   "removed": list(self.removed)}
+                   "removed": list(self.removed), "transfer": self.transfer, "golden": self.golden}
         if self.validation is not None:
             summary["validation"] = self.validation.summary()
         return summary
@@ -85,47 +92,57 @@ def deploy(request: DeployRequest) -> DeployResult:
     """Deploy `request.artifact` (or, with `rollback`, switch back to the previous release)."""
     from edgeaccel.boards import load_board
     from edgeaccel.deploy.destination import destination_for
+    from edgeaccel.deploy.keys import load_key
 
-    if request.keep < 1:
-        raise ConfigError(f"--keep: expected at least 1 release to keep, received {request.keep}")
+    _check_request(request)
     board = load_board(request.board)
     destination = destination_for(board, request.host, user=request.user, port=request.port, workdir=request.workdir,
                                   python=request.remote_python, key=request.key, known_hosts=request.known_hosts,
                                   trust_new_host=request.trust_new_host, connect_timeout_s=request.connect_timeout_s)
-    python = destination.python_command
-    if request.rollback:
-        if request.artifact is not None:
-            raise ConfigError(f"--rollback: expected no ARTIFACT (it switches back to the previous release), received {request.artifact}")
-        return _rollback(destination, python)
-    if request.artifact is None:
+    if request.rollback and request.artifact is not None:
+        raise ConfigError(f"--rollback: expected no ARTIFACT (it switches back to the previous release), received {request.artifact}")
+    if not request.rollback and request.artifact is None:
         raise ConfigError("deploy: expected an ARTIFACT directory (or --rollback), received none")
-    return _deploy(request, board, destination, python)
+    key = load_key(destination.key, request.ask_passphrase) if destination.key is not None else None
+    if request.rollback:
+        return _rollback(destination, key, request.lock_timeout_s)
+    return _deploy(request, board, destination, key)
 
 
-def _deploy(request: DeployRequest, board, destination, python: list[str]) -> DeployResult:
+def _check_request(request: DeployRequest) -> None:
+    if request.keep < 1:
+        raise ConfigError(f"--keep: expected at least 1 release to keep, received {request.keep}")
+    for option, value in (("--lock-timeout", request.lock_timeout_s), ("run timeout", request.run_timeout_s)):
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise ConfigError(f"{option}: expected a finite number of seconds, 0 or more, received {value!r}")
+
+
+def _deploy(request: DeployRequest, board, destination, key) -> DeployResult:
     from edgeaccel.artifact import read_artifact
-    from edgeaccel.deploy.bundle import build_bundle, bundle_kind, resolve_artifact
+    from edgeaccel.deploy.bundle import build_bundle
     from edgeaccel.deploy.golden import golden_inputs
+    from edgeaccel.deploy.kinds import choose_kind, resolve_artifact
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.release import Releases
     from edgeaccel.deploy.transport import connect
     from edgeaccel.deploy.validate import compare
 
     started = time.monotonic()
     artifact = read_artifact(resolve_artifact(Path(request.artifact).expanduser(), board, request.board))
-    kind = bundle_kind(artifact, board, request.bundle)
-    x, _ = golden_inputs(artifact, request.data, request.samples)
+    kind = choose_kind(artifact, board, request.bundle)
+    x, source = golden_inputs(artifact, request.data, request.samples)
+    python = destination.python_command
     with tempfile.TemporaryDirectory(prefix="edgeaccel-bundle-") as scratch:
-        bundle = build_bundle(artifact, board, kind, x, Path(scratch) / "bundle", bitstream=request.bitstream)
-        log.info("%s bundle for %s: %d files, %d bytes, %d golden samples", kind, board.name, len(bundle.files),
+        bundle = build_bundle(artifact, board, kind, x, Path(scratch) / "bundle", bitstream=request.bitstream,
+                              golden_source=source)
+        log.info("%s bundle for %s: %d files, %d bytes, %d golden samples", kind.name, board.name, len(bundle.files),
                  bundle.bytes, len(bundle.reference))
-        with connect(destination) as session:
-            releases = Releases(session, python)
+        with connect(destination, key) as session, board_agent(session, python, request.lock_timeout_s) as agent:
+            releases = Releases(agent, python)
             release_id = releases.new_id(bundle)
-            previous = releases.current()
-            partial = releases.partial(release_id)
+            previous = releases.prepare(bundle, release_id).current
             try:
-                releases.upload(bundle, release_id, progress=request.progress)
-                releases.verify(bundle, partial)
+                partial = releases.upload(bundle, release_id, progress=request.progress)
             except DeployError as e:
                 raise DeployError(f"{e}; current still points to {previous or 'nothing'}") from e
             try:
@@ -138,11 +155,11 @@ def _deploy(request: DeployRequest, board, destination, python: list[str]) -> De
                 kept = releases.reject(partial, release_id)
                 raise type(e)(f"{e}; current still points to {previous or 'nothing'}"
                               f"{f', the release is kept as {kept}' if kept else ''}") from e
-            releases.finish(partial, release_id)
-            releases.switch(release_id)
-            removed = releases.prune(request.keep)
-    return DeployResult(release_id, previous, destination.address, destination.workdir, kind, validation,
-                        results["timing"], results.get("runtime"), time.monotonic() - started, tuple(removed))
+            removed = releases.finish(release_id, request.keep)
+            transfer = session.transfer
+    return DeployResult(release_id, previous, destination.address, destination.workdir, kind.name, validation,
+                        results["timing"], results.get("runtime"), time.monotonic() - started, tuple(removed),
+                        transfer, source)
 
 
 def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> dict:
@@ -150,10 +167,11 @@ def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> d
     from edgeaccel.deploy.bundle import RESULTS
 
     log.info("running %s on the board", bundle.runner)
-    run = session.run([*python, bundle.runner, "--out", RESULTS], cwd=remote, timeout_s=timeout_s)
+    # -B: no __pycache__ in the release (under sudo it would be root's, and block its removal later)
+    run = session.run([*python, "-B", bundle.runner, "--out", RESULTS], cwd=remote, timeout_s=timeout_s)
     if run.status != 0:
         raise DeployError(f"ssh {session.destination.address}: {bundle.runner} in {remote}: expected exit status 0, "
-                          f"received {run.status}: {run.stderr_tail()}")
+                          f"received {run.status_text}: {run.stderr_tail()}")
     text = session.read(f"{remote}/{RESULTS}")
     try:
         results = json.loads(text)
@@ -165,17 +183,23 @@ def _run(session, python: list[str], bundle, remote: str, timeout_s: float) -> d
     return results
 
 
-def _rollback(destination, python: list[str]) -> DeployResult:
+def _rollback(destination, key, lock_timeout_s: float) -> DeployResult:
+    from edgeaccel.deploy.agent import board_agent
     from edgeaccel.deploy.release import Releases
     from edgeaccel.deploy.transport import connect
 
     started = time.monotonic()
-    with connect(destination) as session:
-        releases = Releases(session, python)
+    python = destination.python_command
+    with connect(destination, key) as session, board_agent(session, python, lock_timeout_s) as agent:
+        releases = Releases(agent, python)
         current = releases.current()
         if current is None:
             raise DeployError(f"ssh {destination.address}: rollback: expected {releases.current_link} to point to a "
                               f"release, received no such link")
         target = releases.previous(current)
+        try:
+            releases.verify_release(target)
+        except DeployError as e:
+            raise DeployError(f"rollback to releases/{target} refused: {e}; current still points to {current}") from e
         releases.switch(target)
     return DeployResult(target, current, destination.address, destination.workdir, seconds=time.monotonic() - started)

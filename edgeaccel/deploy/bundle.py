@@ -1,29 +1,33 @@
 """Deploy bundles: what a board needs to run an artifact on golden inputs. A bundle is a directory of
 files, a standalone runner script (it never imports edgeaccel) and bundle.json, which lists every
-file with its sha256, the runner's arguments, the golden data and the tolerance.
+file with its sha256, the runner's arguments, the golden data and the tolerance. What each kind
+holds is in kinds.py.
 
-    tflite   Linux CPU boards: the .tflite and tflite_runner.py (tflite_runtime, ai_edge_litert or tensorflow.lite)
-    edgetpu  Coral boards: the Edge TPU model and tflite_runner.py with the libedgetpu delegate
-    pynq     PYNQ/Zynq boards: bitstream (.bit + .hwh), the edgeaccel_overlay driver and pynq_runner.py
-    csim     any board with g++: the hls4ml firmware and csim_runner.cpp, compiled and run on the board
+Only regular files inside the artifact go into a bundle: a name in artifact.json that is absolute,
+climbs out with `..`, or passes through a symlink is refused (exit 2), and every copy is checked
+against the sha256 artifact.json records for it.
 """
 
 import datetime
 import hashlib
 import json
 import logging
+import os
 import shutil
+import stat
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from edgeaccel.artifact import Artifact, sha256
-from edgeaccel.deploy.golden import Golden, csim_golden, tflite_golden
-from edgeaccel.deploy.validate import TOLERANCES, Tolerance
-from edgeaccel.errors import ConfigError, ModelError, UnsupportedError
-from edgeaccel.resources import hls_template
+from edgeaccel.deploy.validate import Tolerance
+from edgeaccel.errors import ModelError
+
+if TYPE_CHECKING:
+    from edgeaccel.deploy.kinds import BundleKind
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +35,6 @@ RUNNERS = Path(__file__).resolve().parent / "runners"
 MANIFEST = "bundle.json"
 RESULTS = "results.json"
 FORMAT = 1
-TFLITE_RUNTIMES = {"tflite_runtime", "ai_edge_litert", "tensorflow"}
-EDGETPU_DELEGATE = "libedgetpu.so.1"
-PYNQ_DMA = "hier_0/axi_dma_0"
-PYNQ_TIMEOUT_S = 5.0
-HLS_PROJECT = "hls4ml_prj"
 
 
 @dataclass(frozen=True)
@@ -70,92 +69,59 @@ class Bundle:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(sorted(self.files.items())).encode()).hexdigest()
+        return manifest_digest(self.files)
+
+    def archive(self) -> Path:
+        """The bundle's files as one uncompressed tar beside the bundle directory (regular files only,
+        no owners), written once."""
+        path = self.directory.with_name(self.directory.name + ".tar")
+        if not path.exists():
+            with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as archive:
+                for name in self.files:
+                    info = archive.gettarinfo(self.directory / name, arcname=name)
+                    info.uid = info.gid = 0
+                    info.uname = info.gname = ""
+                    info.mode = 0o644
+                    with open(self.directory / name, "rb") as f:
+                        archive.addfile(info, f)
+        return path
 
 
-def bundle_kind(artifact: Artifact, board, requested: str | None = None) -> str:
-    """The bundle an artifact makes for a board: `requested`, or the natural one, checked against the board."""
-    defaults = {"tflite": "tflite", "edgetpu": "edgetpu", "hls": None}
-    if artifact.target not in defaults:
-        raise UnsupportedError(f"deploy: expected a tflite, edgetpu or hls artifact, received a {artifact.target} artifact "
-                               f"({artifact.directory}); TFLite Micro builds are flashed, not deployed over SSH")
-    kind = requested or defaults[artifact.target]
-    if kind is None:
-        is_pynq = board.kind == "fpga" and board.fpga.backend == "VivadoAccelerator" and "pynq" in _runtimes(board)
-        kind = "pynq" if is_pynq else "csim"
-    if kind not in BUILDERS:
-        raise ConfigError(f"--bundle: expected one of {', '.join(BUILDERS)}, received {kind!r}")
-    targets = {"tflite": ("tflite",), "edgetpu": ("edgetpu",), "pynq": ("hls",), "csim": ("hls",)}[kind]
-    if artifact.target not in targets:
-        raise ConfigError(f"--bundle {kind}: expected a {' or '.join(targets)} artifact, received a {artifact.target} "
-                          f"artifact ({artifact.directory})")
-    _check_board(kind, artifact, board)
-    return kind
+def manifest_digest(files: dict) -> str:
+    """The sha256 of a bundle's file list (name: sha256, bundle.json included); release ids end with it."""
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
 
 
-def _runtimes(board) -> list[str]:
-    return list(board.linux.runtimes) if board.linux else []
-
-
-def _check_board(kind: str, artifact: Artifact, board) -> None:
-    runtimes = _runtimes(board)
-    if kind == "tflite" and not TFLITE_RUNTIMES & set(runtimes):
-        raise ConfigError(f"--board {board.name}: expected a board with a TFLite runtime ({', '.join(sorted(TFLITE_RUNTIMES))}) "
-                          f"for a tflite bundle, received runtimes {', '.join(runtimes) or 'none'}")
-    if kind == "edgetpu" and board.kind != "edgetpu":
-        raise ConfigError(f"--board {board.name}: expected an Edge TPU board (coral-devboard, rpi4-coral-usb) for an "
-                          f"edgetpu bundle, received a board of kind {board.kind}")
-    if kind == "pynq":
-        if board.kind != "fpga" or board.fpga.backend != "VivadoAccelerator" or "pynq" not in runtimes:
-            backend = board.fpga.backend if board.fpga else "none"
-            raise ConfigError(f"--board {board.name}: expected a PYNQ board (VivadoAccelerator backend, pynq runtime) "
-                              f"for a pynq bundle, received a {board.kind} board with backend {backend} and runtimes "
-                              f"{', '.join(runtimes) or 'none'}; --bundle csim runs the firmware on any board with g++")
-        if artifact.board != board.name:
-            raise ConfigError(f"--board {board.name}: expected an hls artifact converted for {board.name} (a bitstream "
-                              f"is board-specific), received one converted for {artifact.board}")
-    if kind == "csim" and "g++" not in runtimes:
-        raise ConfigError(f"--board {board.name}: expected a board with g++ (runtimes: g++) for a csim bundle, "
-                          f"received runtimes {', '.join(runtimes) or 'none'}")
-
-
-def build_bundle(artifact: Artifact, board, kind: str, x: np.ndarray, directory: Path,
-                 bitstream: Path | None = None) -> Bundle:
+def build_bundle(artifact: Artifact, board, kind: "BundleKind", x: np.ndarray, directory: Path,
+                 bitstream: Path | None = None, golden_source: str | None = None) -> Bundle:
     """Write the bundle into `directory` (which must not exist) and return it."""
-    writer = _Writer(directory)
-    runner_args, golden = BUILDERS[kind](writer, artifact, x, bitstream)
-    if kind == "csim":
-        writer.write_text("golden/inputs.txt", "".join(" ".join(repr(float(v)) for v in row) + "\n" for row in golden.inputs))
-        inputs = "golden/inputs.txt"
-    else:
-        writer.save("golden/inputs.npy", golden.inputs)
-        inputs = "golden/inputs.npy"
-    writer.save("golden/reference.npy", golden.reference)
-    runner = {"tflite": "tflite_runner.py", "edgetpu": "tflite_runner.py", "pynq": "pynq_runner.py", "csim": "csim_runner.py"}[kind]
-    writer.copy(RUNNERS / runner, runner)
+    writer = BundleWriter(directory)
+    built = kind.build(writer, artifact, board, x, bitstream)
+    writer.save("golden/reference.npy", built.golden.reference)
+    writer.copy(RUNNERS / kind.runner, kind.runner)
     writer.copy(RUNNERS / "edgeaccel_results.py", "edgeaccel_results.py")
     from edgeaccel import __version__
 
     manifest = {
         "format": FORMAT,
-        "kind": kind,
+        "kind": kind.name,
         "board": board.name,
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "edgeaccel": __version__,
         "artifact": {"directory": str(artifact.directory), "target": artifact.target, "board": artifact.board},
-        "runner": runner,
-        "runner_args": runner_args,
+        "runner": kind.runner,
+        "runner_args": built.runner_args,
         "results": RESULTS,
-        "golden": {"inputs": inputs, "reference": "golden/reference.npy", "samples": int(len(golden.inputs)),
-                   "reference_from": golden.reference_name},
-        "tolerance": vars(TOLERANCES[kind]),
+        "golden": {"inputs": built.inputs, "reference": "golden/reference.npy", "samples": int(len(built.golden.inputs)),
+                   "reference_from": built.golden.reference_name, "inputs_from": golden_source},
+        "tolerance": vars(kind.tolerance),
         "files": writer.files(),
     }
     writer.write_text(MANIFEST, json.dumps(manifest, indent=2) + "\n")
-    return Bundle(directory, kind, manifest, writer.files(), golden.reference)
+    return Bundle(directory, kind.name, manifest, writer.files(), built.golden.reference)
 
 
-class _Writer:
+class BundleWriter:
     def __init__(self, directory: Path):
         directory.mkdir(parents=True)
         self.directory = directory
@@ -165,8 +131,18 @@ class _Writer:
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
 
-    def copy(self, source: Path, name: str) -> None:
-        shutil.copyfile(source, self._target(name))
+    def copy(self, source: Path, name: str) -> Path:
+        return Path(shutil.copyfile(source, self._target(name)))
+
+    def copy_from_artifact(self, artifact: Artifact, name: str, destination: str) -> Path:
+        """The artifact's file `name` (see artifact_file) copied to `destination`; the copy is checked
+        against the sha256 artifact.json records, so the bundle holds exactly what convert wrote."""
+        copy = self.copy(artifact_file(artifact, name), destination)
+        recorded, actual = artifact.files[name].get("sha256"), sha256(copy)
+        if recorded != actual:
+            raise ModelError(f"{artifact.directory / name}: expected sha256 {recorded} (artifact.json), received "
+                             f"{actual}; the file changed after convert")
+        return copy
 
     def write_text(self, name: str, text: str) -> None:
         self._target(name).write_text(text)
@@ -180,118 +156,37 @@ class _Writer:
 
 
 def artifact_file(artifact: Artifact, name: str) -> Path:
-    """A file the manifest lists, checked to lie inside the artifact and to match its recorded sha256."""
+    """A file the manifest lists, as a path checked to be a regular file inside the artifact."""
     relative = PurePosixPath(name)
     if not name or relative.is_absolute() or ".." in relative.parts:
         raise ModelError(f"{artifact.directory}/artifact.json: expected file names inside the artifact, received {name!r}")
     if name not in artifact.files:
         raise ModelError(f"{artifact.directory}/artifact.json: expected {name!r} among its files, received "
                          f"{', '.join(list(artifact.files)[:5])}{', ...' if len(artifact.files) > 5 else ''}")
-    path = artifact.directory / name
-    if not path.is_file():
-        raise ModelError(f"{path}: expected the file artifact.json lists, received a path that does not exist")
-    recorded, actual = artifact.files[name].get("sha256"), sha256(path)
-    if recorded != actual:
-        raise ModelError(f"{path}: expected sha256 {recorded} (artifact.json), received {actual}; the file changed after convert")
-    return path
+    return inside_artifact(artifact, artifact.directory / name)
 
 
-def _tflite(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream) -> tuple[dict, Golden]:
-    from edgeaccel.quantize.grid import InputGrid
-
-    model = artifact_file(artifact, artifact.details["model_file"])
-    grid = artifact.details.get("input_grid")
-    golden = tflite_golden(model, x, InputGrid.from_dict(grid) if grid else None)
-    writer.copy(model, f"model/{model.name}")
-    return {"model": f"model/{model.name}", "delegate": None}, golden
-
-
-def _edgetpu(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream) -> tuple[dict, Golden]:
-    """The compiled Edge TPU model runs on the board; the reference comes from the int8 model it was
-    compiled from (details.model_file), on LiteRT. Without edgetpu_compiler at convert time the
-    artifact has no compiled model, and the board runs the int8 model on its CPU."""
-    from edgeaccel.quantize.grid import InputGrid
-
-    details = artifact.details
-    cpu_model = artifact_file(artifact, details["model_file"])
-    compiled = (details.get("compiler") or {}).get("model_file")
-    model = artifact_file(artifact, compiled) if compiled else cpu_model
-    if not compiled:
-        log.warning("edgetpu bundle: %s holds no compiled Edge TPU model (edgetpu_compiler was absent at convert time); "
-                    "the board runs the int8 model on its CPU", artifact.directory)
-    grid = details.get("input_grid")
-    golden = tflite_golden(cpu_model, x, InputGrid.from_dict(grid) if grid else None)
-    writer.copy(model, f"model/{model.name}")
-    return {"model": f"model/{model.name}", "delegate": EDGETPU_DELEGATE}, golden
+def inside_artifact(artifact: Artifact, path: Path) -> Path:
+    """`path`, when it is a regular file under the artifact directory reached without any symlink
+    (the artifact directory itself may be one)."""
+    root = artifact.directory.resolve()
+    relative = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(artifact.directory)))
+    if not relative.parts or relative.parts[:1] == ("..",) or relative.is_absolute() or relative == Path("."):
+        raise ModelError(f"{path}: expected a file inside the artifact {artifact.directory}, received a path outside it")
+    current = root
+    for part in relative.parts:
+        current = current / part
+        try:
+            mode = current.lstat().st_mode
+        except FileNotFoundError:
+            raise ModelError(f"{current}: expected the file artifact.json lists, received a path that does not exist") from None
+        if stat.S_ISLNK(mode):
+            raise ModelError(f"{artifact.directory / relative}: expected a regular file inside the artifact, received a "
+                             f"symlink ({current} -> {os.readlink(current)}); deploy uploads no symlinks")
+    if not stat.S_ISREG(mode):
+        raise ModelError(f"{current}: expected a regular file, received {_file_type(mode)}")
+    return current
 
 
-def _pynq(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream: Path | None) -> tuple[dict, Golden]:
-    bit, hwh = find_bitstream(artifact, bitstream)
-    golden = csim_golden(artifact, x)
-    writer.copy(bit, f"overlay/{bit.stem}.bit")
-    writer.copy(hwh, f"overlay/{bit.stem}.hwh")
-    driver = hls_template("pynq", "edgeaccel_overlay.py")
-    writer.copy(driver, driver.name)
-    details = artifact.details
-    return {"bitstream": f"overlay/{bit.stem}.bit", "n_in": int(details["n_in"]), "n_out": int(details["n_out"]),
-            "dma": PYNQ_DMA, "timeout_s": PYNQ_TIMEOUT_S}, golden
-
-
-def find_bitstream(artifact: Artifact, bitstream: Path | None) -> tuple[Path, Path]:
-    """The .bit (given, or the one the vendor build left in the artifact) and its .hwh."""
-    board = artifact.board
-    if bitstream is not None:
-        bit = Path(bitstream).expanduser()
-        if bit.suffix != ".bit" or not bit.is_file():
-            raise ConfigError(f"--bitstream: expected an existing .bit file, received {str(bitstream)!r}")
-    else:
-        found = sorted(artifact.directory.rglob("*.bit"))
-        if not found:
-            raise ConfigError(
-                f"pynq bundle: expected a bitstream (.bit with its .hwh) in {artifact.directory}, received none; build one "
-                f"with `make board={board} bitstream` or `edgeaccel bitstream {artifact.directory}` (needs Vivado), or pass "
-                f"one with --bitstream FILE.bit (BITSTREAM=FILE.bit with make); --bundle csim checks the numerics on the "
-                f"board's CPU without one")
-        if len(found) > 1:
-            raise ConfigError(f"pynq bundle: expected one .bit in {artifact.directory}, received {len(found)} "
-                              f"({', '.join(p.name for p in found[:3])}); choose one with --bitstream FILE.bit")
-        bit = found[0]
-    beside = bit.with_suffix(".hwh")
-    if beside.is_file():
-        return bit, beside
-    near = sorted(artifact.directory.rglob("*.hwh") if bitstream is None else bit.parent.glob("*.hwh"))
-    if len(near) == 1:
-        return bit, near[0]
-    raise ConfigError(f"pynq bundle: expected the hardware handoff {beside.name} beside {bit} (PYNQ needs it to load the "
-                      f"overlay), received {len(near) or 'no'} .hwh files nearby")
-
-
-def _csim(writer: _Writer, artifact: Artifact, x: np.ndarray, bitstream) -> tuple[dict, Golden]:
-    project = artifact.details["project_dir"]
-    golden = csim_golden(artifact, x)
-    wanted = [name for name in artifact.files
-              if name.startswith(f"{project}/firmware/") or name == f"{project}/myproject_bridge.cpp"]
-    if f"{project}/myproject_bridge.cpp" not in wanted:
-        raise ModelError(f"{artifact.directory}: expected {project}/myproject_bridge.cpp (hls4ml's C bridge), received none")
-    for name in wanted:
-        writer.copy(artifact_file(artifact, name), f"{HLS_PROJECT}/{name[len(project) + 1:]}")
-    writer.copy(RUNNERS / "csim_runner.cpp", "csim_runner.cpp")
-    details = artifact.details
-    return {"project": HLS_PROJECT, "n_in": int(details["n_in"]), "n_out": int(details["n_out"])}, golden
-
-
-BUILDERS: dict[str, Callable] = {"tflite": _tflite, "edgetpu": _edgetpu, "pynq": _pynq, "csim": _csim}
-
-
-def resolve_artifact(path: Path, board, board_name: str) -> Path:
-    """`path` itself when it is an artifact; in a build directory, the artifact for the board's kind."""
-    path = Path(path)
-    if (path / "artifact.json").is_file() or not path.is_dir():
-        return path
-    candidates = {"linux": ["tflite"], "edgetpu": ["edgetpu"],
-                  "fpga": [f"hls-{board_name}", f"hls-{board.name}", "hls"]}.get(board.kind, [])
-    for name in candidates:
-        if (path / name / "artifact.json").is_file():
-            return path / name
-    raise ModelError(f"{path}: expected an artifact directory, or a build directory holding "
-                     f"{' or '.join(candidates) or 'an artifact'} for a {board.kind} board, received neither")
+def _file_type(mode: int) -> str:
+    return "a directory" if stat.S_ISDIR(mode) else "a special file (device, FIFO or socket)"

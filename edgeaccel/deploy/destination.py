@@ -1,6 +1,7 @@
 """Where a deploy goes: the board file's SSH defaults (user, port, workdir, Python) with the command
 line's overrides, checked once."""
 
+import math
 import posixpath
 import shlex
 from dataclasses import dataclass
@@ -39,11 +40,13 @@ class Destination:
                 raise ValueError("nothing to run")
         except ValueError as e:
             raise ConfigError(f"--remote-python: expected a command such as /usr/bin/python3, received {self.python!r} ({e})") from None
-        if self.key is not None and not self.key.is_file():
-            raise ConfigError(f"--key: expected an existing private key file, received {str(self.key)!r} (no such file)")
-        if self.attempts < 1 or self.connect_timeout_s <= 0:
-            raise ConfigError(f"expected at least one attempt with a positive timeout, received {self.attempts} "
-                              f"attempts and {self.connect_timeout_s} s")
+        if self.known_hosts.exists() and not self.known_hosts.is_file():
+            raise ConfigError(f"--known-hosts: expected a known_hosts file, received {str(self.known_hosts)!r} (not a file)")
+        if not (isinstance(self.connect_timeout_s, (int, float)) and math.isfinite(self.connect_timeout_s)
+                and self.connect_timeout_s > 0):
+            raise ConfigError(f"--connect-timeout: expected a finite number of seconds above 0, received {self.connect_timeout_s!r}")
+        if self.attempts < 1:
+            raise ConfigError(f"expected at least one connection attempt, received {self.attempts}")
 
     @property
     def python_command(self) -> list[str]:
@@ -63,7 +66,8 @@ class Destination:
 def destination_for(board, host: str, *, user: str | None = None, port: int | None = None, workdir: str | None = None,
                     python: str | None = None, key: Path | str | None = None, known_hosts: Path | str | None = None,
                     trust_new_host: bool = False, connect_timeout_s: float | None = None) -> Destination:
-    """`board` is a loaded Board; every keyword left None takes the board's default."""
+    """`board` is a loaded Board; every keyword left None takes the board's default (an empty string is
+    refused, not taken for the default)."""
     if board.ssh is None:
         raise ConfigError(f"--board: expected a board reached over SSH (kind linux, edgetpu, or fpga with an ssh "
                           f"section), received {board.name!r} (kind {board.kind}, no ssh section)")
@@ -72,13 +76,13 @@ def destination_for(board, host: str, *, user: str | None = None, port: int | No
         board=board.name,
         host=host,
         port=ssh.port if port is None else int(port),
-        user=user or ssh.user,
-        workdir=remote_directory(workdir or ssh.workdir),
-        python=python or ssh.python,
-        known_hosts=Path(known_hosts).expanduser() if known_hosts else Path.home() / ".ssh" / "known_hosts",
-        key=Path(key).expanduser() if key else None,
+        user=ssh.user if user is None else user,
+        workdir=remote_directory(ssh.workdir if workdir is None else workdir),
+        python=ssh.python if python is None else python,
+        known_hosts=Path.home() / ".ssh" / "known_hosts" if known_hosts is None else Path(known_hosts).expanduser(),
+        key=None if key is None else Path(key).expanduser(),
         trust_new_host=trust_new_host,
-        **({"connect_timeout_s": float(connect_timeout_s)} if connect_timeout_s else {}),
+        **({} if connect_timeout_s is None else {"connect_timeout_s": connect_timeout_s}),
     )
 
 

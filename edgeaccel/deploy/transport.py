@@ -1,13 +1,13 @@
 """SSH to a board with paramiko: connecting (host key checked, a key file or the agent, never a
 password; bounded retries with backoff on transient failures only), remote commands built from
-argument lists with shlex, and the SFTP operations a release needs.
+argument lists with shlex, and moving files: over SFTP when the board has the subsystem, else
+streamed through exec channels (a command's stdin and stdout), as Ansible's `transfer_method: smart`
+falls back from SFTP to piping.
 """
 
 import logging
-import posixpath
 import shlex
 import socket
-import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +16,34 @@ import paramiko
 
 from edgeaccel.deploy.destination import Destination
 from edgeaccel.deploy.hostkeys import KnownHosts, UnknownHostKey
+from edgeaccel.deploy.keys import load_key
 from edgeaccel.errors import DeployError
 
 log = logging.getLogger(__name__)
 
 EOF_GRACE_S = 2.0
+STREAM_BLOCK = 1 << 15
 
 
 @dataclass(frozen=True)
 class RemoteResult:
     command: str
     status: int
-    stdout: str
-    stderr: str
+    output: bytes
+    errors: bytes
+
+    @property
+    def stdout(self) -> str:
+        return self.output.decode(errors="replace")
+
+    @property
+    def stderr(self) -> str:
+        return self.errors.decode(errors="replace")
+
+    @property
+    def status_text(self) -> str:
+        """The exit status in words (SSH servers report a command killed by a signal with no status)."""
+        return "no exit status (killed by a signal)" if self.status == -1 else str(self.status)
 
     def stderr_tail(self, lines: int = 5) -> str:
         """The last lines of stderr on one line (a Python traceback's header left out)."""
@@ -37,10 +52,12 @@ class RemoteResult:
         return " | ".join(kept[-lines:]) or "(no output on stderr)"
 
 
-def connect(destination: Destination) -> "Session":
-    """An authenticated session, after at most `destination.attempts` tries (transient failures only)."""
+def connect(destination: Destination, key: paramiko.PKey | None = None) -> "Session":
+    """An authenticated session, after at most `destination.attempts` tries (transient failures only).
+    `key` is `destination.key` loaded (keys.load_key); it is loaded here when not given."""
     known_hosts = KnownHosts(destination.known_hosts)
-    key = _load_key(destination.key) if destination.key else None
+    if key is None and destination.key is not None:
+        key = load_key(destination.key)
     started, delay = time.monotonic(), destination.backoff_s
     for attempt in range(1, destination.attempts + 1):
         client = paramiko.SSHClient()
@@ -76,17 +93,6 @@ def connect(destination: Destination) -> "Session":
                  transport.get_remote_server_key().fingerprint)
         return Session(client, destination)
     raise AssertionError("unreachable")
-
-
-def _load_key(path: Path) -> paramiko.PKey:
-    try:
-        return paramiko.PKey.from_path(path)
-    except paramiko.PasswordRequiredException as e:
-        raise DeployError(f"--key {path}: expected an unencrypted private key, received an encrypted one; "
-                          f"load it into ssh-agent (ssh-add {path}) and leave out --key") from e
-    except (paramiko.SSHException, OSError, ValueError) as e:
-        raise DeployError(f"--key {path}: expected an OpenSSH or PEM private key (ed25519, ecdsa or rsa), received "
-                          f"a file paramiko cannot read ({e})") from e
 
 
 def _transient_reason(error: Exception, destination: Destination) -> str | None:
@@ -142,6 +148,7 @@ class Session:
         self.client = client
         self.destination = destination
         self._sftp: paramiko.SFTPClient | None = None
+        self._sftp_tried = False
 
     def __enter__(self) -> "Session":
         return self
@@ -169,28 +176,60 @@ class Session:
             raise DeployError(f"ssh {self.destination.address}: expected an open connection, received a closed one")
         return transport
 
-    def run(self, argv: list[str], cwd: str | None = None, timeout_s: float | None = 120.0) -> RemoteResult:
-        """Run `argv` on the board (in `cwd`) and wait for it; the exit status is returned, not checked."""
+    def start(self, argv: list[str], cwd: str | None = None, what: str | None = None) -> paramiko.Channel:
+        """`argv` started on the board (in `cwd`), its channel open: for commands that stream."""
         command = shlex.join(argv) if cwd is None else f"cd {shlex.quote(cwd)} && {shlex.join(argv)}"
-        log.debug("ssh %s: %s", self.destination.address, command)
+        log.debug("ssh %s: %s", self.destination.address,
+                  shlex.join(a if len(a) <= 200 else f"<{len(a)} characters>" for a in argv))
         try:
             channel = self.transport.open_session(timeout=self.destination.connect_timeout_s)
             channel.exec_command(command)
-            channel.shutdown_write()
-            stdout, stderr = self._collect(channel, argv[0], timeout_s)
-            status = channel.recv_exit_status()
         except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(f"running {argv[0]}", e) from e
-        return RemoteResult(command, status, stdout.decode(errors="replace"), stderr.decode(errors="replace"))
+            raise self.lost(what or f"running {argv[0]}", e) from e
+        return channel
 
-    def check(self, argv: list[str], what: str, cwd: str | None = None, timeout_s: float | None = 120.0) -> RemoteResult:
-        result = self.run(argv, cwd=cwd, timeout_s=timeout_s)
+    def run(self, argv: list[str], cwd: str | None = None, timeout_s: float | None = 120.0,
+            stdin: Path | None = None, progress=None, what: str | None = None) -> RemoteResult:
+        """Run `argv` on the board (in `cwd`), with the file `stdin` streamed to it (`progress(sent, total)`
+        after each block), and wait for it; the exit status is returned, not checked."""
+        what = what or f"running {argv[0]}"
+        channel = self.start(argv, cwd, what)
+        try:
+            if stdin is not None:
+                self._send(channel, stdin, progress)
+            channel.shutdown_write()
+            stdout, stderr = self.collect(channel, argv[0], timeout_s)
+            status = channel.recv_exit_status()
+            if status == -1 and not self.alive:
+                raise EOFError("the connection closed before the command finished")
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.lost(what, e) from e
+        finally:
+            channel.close()
+        return RemoteResult(shlex.join(argv), status, stdout, stderr)
+
+    def check(self, argv: list[str], what: str, cwd: str | None = None, timeout_s: float | None = 120.0,
+              stdin: Path | None = None, progress=None) -> RemoteResult:
+        result = self.run(argv, cwd=cwd, timeout_s=timeout_s, stdin=stdin, progress=progress, what=what)
         if result.status != 0:
             raise DeployError(f"ssh {self.destination.address}: {what}: expected exit status 0, received "
-                              f"{result.status}: {result.stderr_tail()}")
+                              f"{result.status_text}: {result.stderr_tail()}")
         return result
 
-    def _collect(self, channel: paramiko.Channel, program: str, timeout_s: float | None) -> tuple[bytes, bytes]:
+    @staticmethod
+    def _send(channel: paramiko.Channel, path: Path, progress) -> None:
+        total, sent = path.stat().st_size, 0
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(STREAM_BLOCK), b""):
+                if channel.exit_status_ready():
+                    break  # the command stopped reading (its stderr says why)
+                channel.sendall(block)
+                sent += len(block)
+                if progress is not None:
+                    progress(sent, total)
+
+    def collect(self, channel: paramiko.Channel, program: str, timeout_s: float | None) -> tuple[bytes, bytes]:
+        """The rest of a started command's stdout and stderr, once it has exited."""
         stdout, stderr = bytearray(), bytearray()
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         exited_at = None
@@ -223,77 +262,43 @@ class Session:
                            f"{_describe(error)} (connection lost)")
 
     @property
-    def sftp(self) -> paramiko.SFTPClient:
-        if self._sftp is None:
-            self._sftp = self._sftp_call("opening SFTP", lambda: self.client.open_sftp())
+    def sftp(self) -> paramiko.SFTPClient | None:
+        """The SFTP client, opened once; None when the board has no SFTP subsystem."""
+        if not self._sftp_tried:
+            self._sftp_tried = True
+            try:
+                self._sftp = self.client.open_sftp()
+            except (OSError, EOFError, paramiko.SSHException) as e:
+                if not self.alive:
+                    raise self.lost("opening SFTP", e) from e
+                log.info("ssh %s: no SFTP subsystem (%s); files go over exec channels", self.destination.address,
+                         _describe(e))
         return self._sftp
 
-    def _sftp_call(self, what: str, operation):
-        try:
-            return operation()
-        except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(what, e) from e
-
-    def makedirs(self, path: str) -> None:
-        """mkdir -p over SFTP (relative paths start in the login directory)."""
-        parts = [p for p in path.split("/") if p]
-        prefix = "/" if path.startswith("/") else ""
-        for part in parts:
-            prefix = posixpath.join(prefix, part) if prefix else part
-            if not self.is_directory(prefix):
-                self._sftp_call(f"creating {prefix}", lambda p=prefix: self.sftp.mkdir(p, 0o755))
-
-    def mkdir(self, path: str) -> None:
-        self._sftp_call(f"creating {path}", lambda: self.sftp.mkdir(path, 0o755))
-
-    def is_directory(self, path: str) -> bool:
-        attributes = self.lstat(path)
-        if attributes is not None and stat.S_ISLNK(attributes.st_mode):
-            attributes = self._stat(path)
-        return attributes is not None and stat.S_ISDIR(attributes.st_mode)
-
-    def lstat(self, path: str):
-        return self._stat(path, follow=False)
-
-    def _stat(self, path: str, follow: bool = True):
-        try:
-            return (self.sftp.stat if follow else self.sftp.lstat)(path)
-        except FileNotFoundError:
-            return None
-        except (OSError, EOFError, paramiko.SSHException) as e:
-            raise self.lost(f"looking at {path}", e) from e
+    @property
+    def transfer(self) -> str:
+        """How files move: "sftp", or "exec" (streamed through commands) on a board without SFTP."""
+        return "sftp" if self.sftp is not None else "exec"
 
     def put(self, local: Path, remote: str, callback=None) -> None:
-        self._sftp_call(f"uploading {remote}", lambda: self.sftp.put(str(local), remote, callback=callback, confirm=True))
+        """Upload one file over SFTP (`callback(sent, total)` as it goes)."""
+        if self.sftp is None:
+            raise DeployError(f"ssh {self.destination.address}: uploading {remote}: expected an SFTP subsystem, received "
+                              f"none (stream the files through a command instead)")
+        try:
+            self.sftp.put(str(local), remote, callback=callback, confirm=True)
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.lost(f"uploading {remote}", e) from e
 
     def read(self, remote: str) -> bytes:
-        def read():
+        """A remote file's bytes, over SFTP or `cat`."""
+        if self.sftp is None:
+            return self.check(["cat", "--", remote], f"reading {remote}").output
+        try:
             with self.sftp.open(remote, "rb") as f:
                 return f.read()
-
-        return self._sftp_call(f"reading {remote}", read)
-
-    def listdir_attr(self, path: str) -> list:
-        return self._sftp_call(f"listing {path}", lambda: self.sftp.listdir_attr(path))
-
-    def readlink(self, path: str) -> str | None:
-        if self.lstat(path) is None:
-            return None
-        return self._sftp_call(f"reading the link {path}", lambda: self.sftp.readlink(path))
-
-    def symlink(self, target: str, link: str) -> None:
-        self._sftp_call(f"creating the link {link}", lambda: self.sftp.symlink(target, link))
-
-    def rename(self, old: str, new: str) -> None:
-        """Rename; refused when `new` exists."""
-        self._sftp_call(f"renaming {old} to {new}", lambda: self.sftp.rename(old, new))
-
-    def replace(self, old: str, new: str) -> None:
-        """rename(2): atomically replaces `new` (the posix-rename@openssh.com extension)."""
-        self._sftp_call(f"renaming {old} over {new}", lambda: self.sftp.posix_rename(old, new))
-
-    def remove(self, path: str) -> None:
-        self._sftp_call(f"removing {path}", lambda: self.sftp.remove(path))
+        except (OSError, EOFError, paramiko.SSHException) as e:
+            raise self.lost(f"reading {remote}", e) from e
 
 
 def _describe(error: BaseException) -> str:

@@ -1,9 +1,5 @@
-"""Comparing a board's outputs with the simulation's: a pure function from two arrays to a verdict.
-
-Tolerances per bundle kind: bit-exact for the csim and FPGA (PYNQ) bundles, whose arithmetic is
-the csim library's; argmax agreement for TFLite and the Edge TPU, whose runtimes may round
-differently from LiteRT on the host.
-"""
+"""Comparing a board's outputs with the simulation's: a pure function from two arrays to a verdict,
+under a tolerance (each bundle kind's is in kinds.py)."""
 
 from dataclasses import asdict, dataclass
 
@@ -19,14 +15,6 @@ class Tolerance:
 
     def describe(self) -> str:
         return "bit-exact outputs" if self.rule == "bit-exact" else f"argmax agreement >= {self.min_argmax_agreement:g}"
-
-
-TOLERANCES = {
-    "tflite": Tolerance("argmax", 0.999),
-    "edgetpu": Tolerance("argmax", 0.99),
-    "pynq": Tolerance("bit-exact"),
-    "csim": Tolerance("bit-exact"),
-}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import pytest
 from conftest import REPO, error_line, run_cli
 from edgeaccel.artifact import read_artifact, write_manifest
 from edgeaccel.boards import load_board
-from edgeaccel.deploy.bundle import RUNNERS, build_bundle, bundle_kind, resolve_artifact
+from edgeaccel.deploy.bundle import RUNNERS, build_bundle
+from edgeaccel.deploy.kinds import KINDS, choose_kind, resolve_artifact
 from edgeaccel.errors import ConfigError, UnsupportedError
 
 FAKE_PYNQ = '''
@@ -78,10 +79,10 @@ def test_pynq_bundle_holds_bitstream_driver_runner_and_csim_reference(digits_bui
 
     artifact = read_artifact(digits_build / "hls")
     board = load_board("pynq")
-    assert bundle_kind(artifact, board) == "pynq"
+    assert choose_kind(artifact, board) is KINDS["pynq"]
     x = np.load(digits_build / "test.npz")["x"][:20]
     bit = _fake_bitstream(tmp_path / "vivado")
-    bundle = build_bundle(artifact, board, "pynq", x, tmp_path / "bundle", bitstream=bit)
+    bundle = build_bundle(artifact, board, KINDS["pynq"], x, tmp_path / "bundle", bitstream=bit)
     assert {"overlay/design_1_wrapper.bit", "overlay/design_1_wrapper.hwh", "edgeaccel_overlay.py", "pynq_runner.py",
             "edgeaccel_results.py", "golden/inputs.npy", "golden/reference.npy", "bundle.json"} == set(bundle.files)
     manifest = json.loads((bundle.directory / "bundle.json").read_text())
@@ -112,7 +113,7 @@ def test_edgetpu_bundle_ships_the_compiled_model_and_the_cpu_reference(digits_bu
     artifact = write_manifest(directory, "edgetpu", "coral-devboard", details)
     board = load_board("coral")
     x = np.load(digits_build / "test.npz")["x"][:10]
-    bundle = build_bundle(artifact, board, bundle_kind(artifact, board), x, tmp_path / "bundle")
+    bundle = build_bundle(artifact, board, choose_kind(artifact, board), x, tmp_path / "bundle")
     manifest = json.loads((bundle.directory / "bundle.json").read_text())
     assert manifest["runner_args"] == {"model": "model/model_edgetpu.tflite", "delegate": "libedgetpu.so.1"}
     assert manifest["runner"] == "tflite_runner.py" and manifest["tolerance"]["rule"] == "argmax"
@@ -126,9 +127,11 @@ def test_edgetpu_bundle_ships_the_compiled_model_and_the_cpu_reference(digits_bu
     ("hls", "zcu102", "expected an hls artifact converted for zcu102"),
     ("hls", "nano33ble", "expected a board with g++"),
 ])
-def test_artifact_and_board_that_do_not_go_together_are_refused(digits_build, target, board, expected):
+def test_artifact_and_board_that_do_not_go_together_are_refused(digits_build, target, board, expected, tmp_path):
+    artifact, loaded = read_artifact(digits_build / target), load_board(board)
+    x = np.load(digits_build / "test.npz")["x"][:2]
     with pytest.raises(ConfigError, match=expected):
-        bundle_kind(read_artifact(digits_build / target), load_board(board))
+        build_bundle(artifact, loaded, choose_kind(artifact, loaded), x, tmp_path / "bundle")
 
 
 def test_mcu_boards_and_tflm_artifacts_are_not_deployed_over_ssh(digits_build, tmp_path):
@@ -136,7 +139,7 @@ def test_mcu_boards_and_tflm_artifacts_are_not_deployed_over_ssh(digits_build, t
     assert "expected a board reached over SSH" in line and "nano33ble" in line
     tflm = read_artifact(digits_build / "tflite").__class__(tmp_path, "tflm", "nano33ble", {}, {})
     with pytest.raises(UnsupportedError, match="TFLite Micro builds are flashed"):
-        bundle_kind(tflm, load_board("linux-generic"))
+        choose_kind(tflm, load_board("linux-generic"))
 
 
 def test_build_directory_resolves_to_the_artifact_for_the_board(digits_build):
@@ -167,3 +170,62 @@ def test_make_deploy_passes_only_what_was_given_quoted():
     assert "--board 'linux-generic' --host '127.0.0.1' --user 'root' --key '~/my key'\\''s'" in line
     assert "--user" not in dry_run("board=rpi4", "deploy", "HOST=pi4.local")
     assert "--rollback --board 'rpi4' --host 'pi4.local'" in dry_run("board=rpi4", "rollback", "HOST=pi4.local")
+
+
+def test_every_deployable_target_names_a_bundle_kind_that_takes_it():
+    """The target registry's bundle_kind (above deploy in the layering) and deploy's KINDS table agree."""
+    from edgeaccel.targets import targets
+
+    deployable = {name: record.bundle_kind for name, record in targets().items() if record.bundle_kind}
+    assert deployable == {"tflite": "tflite", "edgetpu": "edgetpu", "hls": "csim"}
+    for name, kind in deployable.items():
+        assert name in KINDS[kind].targets
+    assert {target for kind in KINDS.values() for target in kind.targets} == set(deployable)
+
+
+@pytest.mark.parametrize("python, expected", [
+    ("python3", ["python3"]),
+    ("sudo -n /usr/local/share/pynq-venv/bin/python3", ["/usr/local/share/pynq-venv/bin/python3"]),
+    ("/usr/bin/sudo -n -u root -- python3 -X utf8", ["python3", "-X", "utf8"]),
+    ("sudo", ["sudo"]),
+])
+def test_board_operations_run_as_the_login_user(python, expected):
+    import shlex
+
+    from edgeaccel.deploy.agent import board_command
+
+    command = board_command(shlex.split(python), "unpack", "w")
+    assert command[:len(expected)] == expected and command[len(expected):len(expected) + 2] == ["-S", "-c"]
+    assert command[-2:] == ["unpack", "w"]
+
+
+def test_the_board_unpacks_regular_files_only_and_nothing_outside(tmp_path):
+    import io
+    import tarfile
+
+    def stream(*members):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            for info, data in members:
+                archive.addfile(info, io.BytesIO(data) if data is not None else None)
+        return buffer.getvalue()
+
+    def unpack(data):
+        (tmp_path / "release").mkdir(exist_ok=True)
+        return subprocess.run([sys.executable, "-S", str(RUNNERS / "edgeaccel_board.py"), "unpack", str(tmp_path / "release")],
+                              input=data, capture_output=True)
+
+    good = tarfile.TarInfo("golden/inputs.npy")
+    good.size = 3
+    done = unpack(stream((good, b"abc")))
+    assert done.returncode == 0 and json.loads(done.stdout) == {"files": 1}
+    assert (tmp_path / "release" / "golden" / "inputs.npy").read_bytes() == b"abc"
+
+    climbing = tarfile.TarInfo("../outside")
+    climbing.size = 1
+    link = tarfile.TarInfo("model.tflite")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    for member in ((climbing, b"x"), (link, None)):
+        refused = unpack(stream(member))
+        assert refused.returncode == 1 and b"expected regular files inside the release" in refused.stderr
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "release" / "model.tflite").exists()
