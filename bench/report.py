@@ -143,3 +143,27 @@ def fpga_estimate_section(result: dict) -> list[str]:
             cells.append(f"{entry['edgeaccel']:.0f} / {entry['report']:.0f}{other}")
         lines.append(f"| {row['id']} | " + " | ".join(cells) + " |")
     return lines + [""]
+
+
+def mlperf_section(rows: list[dict]) -> list[str]:
+    lines = ["## MLPerf Tiny reference models through `edgeaccel run`", "",
+             "Re-created from mlcommons/tiny's reference training code (bench/mlperf_tiny.py), float-trained then QAT-trained on "
+             "synthetic data of the real input shapes (accuracy figures are on that data, not the benchmark's), converted to "
+             "int8 TFLite, TFLite Micro (Nano 33 BLE) and Edge TPU. The reference figures are those of mlcommons/tiny's own int8 "
+             "`.tflite` (REFERENCE.md). Arena: the smallest that allocates and invokes on tflite-micro's host interpreter.", "",
+             "| model | int8 bytes (reference) | min arena bytes (reference) | ops | float | QKeras | TFLM | TFLM = LiteRT reference kernels | TFLM vs LiteRT optimized | Edge TPU ops mapped | flash estimate |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        b = r["backends"]
+        metric = "accuracy" if r["task"] == "classification" else "mse"
+        value = (lambda name: f"{b[name][metric]:.4f}" if metric == "accuracy" else f"MSE {b[name][metric]:.4g}, AUC {b[name].get('anomaly_auc') or 0:.3f}")
+        optimized = r["tflm_vs_optimized"]
+        agreement = (f"argmax {optimized['argmax_agreement']:.4f}" if "argmax_agreement" in optimized else f"r {optimized['correlation']:.4f}")
+        lines.append(f"| {r['model']} ({r['dense']} Dense) | {r['int8_bytes']:,} ({r['reference']['bytes']:,}) | "
+                     f"{r['arena_minimum']:,} ({r['reference']['arena']:,}) | {r['ops']} | {value('float')} | {value('qkeras')} | "
+                     f"{value('tflm')} | {r['tflm_exact_vs_reference_kernels']:.4f} | {agreement}, exact {optimized['exact_fraction']:.4f} | "
+                     f"{r['edgetpu']['edgetpu']} of {r['edgetpu']['ops']} | {r['flash_estimate']:,} |")
+        if "per_channel" in r:
+            lines.append(f"| {r['model']} (per_channel Dense) | {r['per_channel']['int8_bytes']:,} | {r['per_channel']['arena_minimum']:,} "
+                         "| | | | | | | | |")
+    return lines + [""]

@@ -14,14 +14,17 @@ import warnings
 from pathlib import Path
 
 import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-from bench import csim, e2e, fpga_estimate, qat, report, tflite
+from bench import csim, e2e, fpga_estimate, mlperf_tiny, qat, report, tflite
 
 FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
         "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
-        "tflite_epochs": 20, "tflite_samples": 360}
+        "tflite_epochs": 20, "tflite_samples": 360,
+        "mlperf_samples": 1000, "mlperf_float_epochs": 10, "mlperf_qat_epochs": 5,
+        "mlperf_models": tuple(mlperf_tiny.MODELS)}
 QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32,
          "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1,
-         "tflite_epochs": 1, "tflite_samples": 20}
+         "tflite_epochs": 1, "tflite_samples": 20,
+         "mlperf_samples": 60, "mlperf_float_epochs": 1, "mlperf_qat_epochs": 1, "mlperf_models": ("kws_ds_cnn",)}
 TINY_PROJECT = """name: tiny
 data: {source: sklearn:digits}
 model: {builtin: mlp, hidden: [8]}
@@ -52,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
                                       workdir / f"tflite-{builtin}") for builtin in ("mlp", "cnn")]
         print("bench: QAT accuracy against bits", file=sys.stderr)
         accuracy = [qat.accuracy_against_bits(builtin, sizes["qat_bits"], sizes["qat_epochs"]) for builtin in ("mlp", "cnn")]
+        print("bench: MLPerf Tiny reference models", file=sys.stderr)
+        mlperf = [mlperf_tiny.run_reference(name, workdir / name, sizes["mlperf_samples"], sizes["mlperf_float_epochs"],
+                                            sizes["mlperf_qat_epochs"]) for name in sizes["mlperf_models"]]
         print("bench: end to end", file=sys.stderr)
         project = e2e.REPO / "examples" / "digits.yaml"
         if args.quick:
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: FPGA estimate against published reports", file=sys.stderr)
         fpga = fpga_estimate.compare(with_rule4ml=not args.quick)
         report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
-                                report.qat_section(accuracy), report.fpga_estimate_section(fpga),
+                                report.qat_section(accuracy), report.fpga_estimate_section(fpga), report.mlperf_section(mlperf),
                                 report.e2e_section(run, compile_, project.name)], args.quick)
     finally:
         if saved_cache is None:

@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = verbs.add_parser("run", parents=[common], help="the whole pipeline for a project file")
     run.add_argument("project", type=Path, metavar="PROJECT.yaml")
     run.add_argument("--out", type=Path, help="build directory (default build/<name>)")
-    run.add_argument("--json", action="store_true", help="print the accuracy and agreement per backend as JSON")
+    run.add_argument("--json", action="store_true", help="print the task's metrics and agreement per backend as JSON")
     run.set_defaults(handler=_run)
 
     train = verbs.add_parser("train", parents=[common], help="QAT only: DIR/model.h5")
@@ -243,8 +243,13 @@ def _run(args) -> int:
     backends = result.metrics["backends"]
     if args.json:
         print(json.dumps({"directory": str(result.directory), "backends": backends, "fidelity": result.metrics.get("fidelity", {})}))
+    from edgeaccel.metrics import PRIMARY
+
+    task = result.metrics["task"]["name"]
+    quality, agreement = PRIMARY[task]
+    log.info("task: %s (%s)", task, result.metrics["task"]["reason"])
     for name, b in backends.items():
-        log.info("%-8s accuracy %.4f  agreement with QKeras %.4f", name, b["accuracy"], b["argmax_agreement"])
+        log.info("%-8s %s %.4f  %s %.4f", name, quality, b[quality], agreement.replace("_", " ") + " (QKeras)", b[agreement])
     log.info("build directory: %s (report.md, metrics.json)", result.directory)
     return 0
 
@@ -295,8 +300,10 @@ def _sim(args) -> int:
         except OSError as e:
             raise DataError(f"--out: expected a writable .npy path, received {str(args.out)!r} ({e.strerror or e})") from e
     summary = {"backend": args.backend, "samples": len(x), "output_shape": list(outputs.shape)}
-    if y is not None:
+    if y is not None and y.ndim == 1 and y.dtype.kind in "iu" and outputs.ndim == 2:
         summary["accuracy"] = float(np.mean(outputs.argmax(axis=-1) == y))
+    elif y is not None and y.shape == outputs.shape:
+        summary["mse"] = float(np.mean((outputs - y) ** 2))
     if args.json:
         print(json.dumps(summary))
     elif not args.quiet:

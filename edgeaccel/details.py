@@ -68,6 +68,7 @@ class FlatbufferDetails(Details):
     inputs: list[TensorRecord]
     outputs: list[TensorRecord]
     mode: Literal["int8", "float16", "dynamic", "float32"]
+    dense_quantization: Literal["per_channel", "per_tensor"] | None = None
     model_file: str
     input_grid: GridRecord | None = None
     calibration_samples: int = 0
@@ -84,6 +85,7 @@ class TflmDetails(FlatbufferDetails):
 
     arena_bytes: int
     arena: dict[str, Any]
+    kernels: Literal["reference", "cmsis_nn"] = "reference"
     resolver: dict[str, Any]
     macs: int
     macs_per_op: list[dict[str, Any]]

@@ -12,7 +12,8 @@ import numpy as np
 
 from edgeaccel.artifact import write_json
 from edgeaccel.data import check_against_input, load_dataset, split_dataset, write_npz
-from edgeaccel.errors import ModelError
+from edgeaccel.errors import ConfigError, ModelError
+from edgeaccel.metrics import task_metrics
 from edgeaccel.project import load_project
 from edgeaccel.staging import staged_directory
 
@@ -74,28 +75,32 @@ def run_project(project_path: Path | str, out: Path | str | None = None, progres
 
 def _train(project, directory: Path, progress: bool) -> dict:
     from edgeaccel.models.files import is_quantized, load_model, save_model
-    from edgeaccel.models.training import seed_everything, train
-    from edgeaccel.quantize.qat import quantize_model
+    from edgeaccel.models.training import loss_for, seed_everything, train
+    from edgeaccel.quantize.qat import check_quantizable, quantize_model
 
-    split = split_dataset(load_dataset(project.data, project.base_dir), project.data)
+    split = split_dataset(load_dataset(project.data, project.base_dir), project.data, project.training.task)
+    task = split.task
+    if project.quantization.sweep_bits and task.name != "classification":
+        raise ConfigError(f"quantization.sweep_bits: expected task classification (the sweep plots accuracy), received task {task.name}")
     seed_everything(project.data.seed)
     if project.model.builtin:
         from edgeaccel.models.builtin import build_float_model
 
-        float_model = build_float_model(project.model, split.x_train.shape[1:], split.classes)
+        float_model = build_float_model(project.model, split.x_train.shape[1:], split.classes, split.fit_y.shape[1:])
     else:
         float_model = load_model(project.resolve(project.model.path))
         if is_quantized(float_model):
             raise ModelError(f"model.path: expected a float Keras model to quantize, received a QKeras model ({project.model.path})")
         check_against_input(split.x_train, float_model.input_shape[1:], f"data {project.data.source}: x")
-        check_classes(float_model, split.classes)
+        check_outputs(float_model, split)
+    check_quantizable(float_model)
 
     float_training = None
     if project.training.float_baseline and project.model.builtin:
-        float_training = train(float_model, split.x_train, split.y_train, project.training, project.data.seed, "float", progress)
+        float_training = train(float_model, split.fit_x, split.fit_y, project.training, project.data.seed, "float", progress, task.name)
     input_signed = bool(split.x_train.min() < 0)
     qmodel = quantize_model(float_model, project.quantization, input_signed=input_signed)
-    qat = train(qmodel, split.x_train, split.y_train, project.training, project.data.seed, "QAT", progress)
+    qat = train(qmodel, split.fit_x, split.fit_y, project.training, project.data.seed, "QAT", progress, task.name)
     sweep = []
     if project.quantization.sweep_bits:
         from edgeaccel.quantize.sweep import bit_sweep
@@ -107,11 +112,14 @@ def _train(project, directory: Path, progress: bool) -> dict:
     save_model(float_model, directory / FLOAT_MODEL_FILE)
     write_npz(directory / TEST_FILE, split.x_test, split.y_test)
     calibration = np.random.default_rng(project.data.seed).permutation(len(split.x_train))[:1000]
-    write_npz(directory / CALIBRATION_FILE, split.x_train[calibration], split.y_train[calibration])
+    write_npz(directory / CALIBRATION_FILE, split.x_train[calibration], None if split.y_train is None else split.y_train[calibration])
     return {
         "project": project.name,
-        "data": {"source": project.data.source, "train_samples": len(split.x_train), "test_samples": len(split.x_test),
-                 "classes": split.classes, "input_shape": list(split.x_train.shape[1:]), "scale": split.scale},
+        "task": {"name": task.name, "reason": task.reason, "anomaly_labels": task.anomaly_labels,
+                 "loss": loss_for(task.name, project.training)},
+        "data": {"source": project.data.source, "train_samples": len(split.x_train), "fit_samples": len(split.fit_x),
+                 "test_samples": len(split.x_test), "classes": split.classes, "input_shape": list(split.x_train.shape[1:]),
+                 "scale": split.scale},
         "float_training": None if float_training is None else {"epochs": float_training.epochs_run, "best_epoch": float_training.best_epoch},
         "qat_training": {"epochs": qat.epochs_run, "best_epoch": qat.best_epoch},
         "bit_sweep": sweep,
@@ -119,10 +127,17 @@ def _train(project, directory: Path, progress: bool) -> dict:
     }
 
 
-def check_classes(model, classes: int) -> None:
-    outputs = model.output_shape[-1]
-    if outputs < classes:
-        raise ModelError(f"model.path: expected at least {classes} outputs (one per class in the data), received {outputs}")
+def check_outputs(model, split) -> None:
+    """A user's model must have an output per class, or the targets' shape."""
+    if split.task.name == "classification":
+        outputs = model.output_shape[-1]
+        if outputs < split.classes:
+            raise ModelError(f"model.path: expected at least {split.classes} outputs (one per class in the data), received {outputs}")
+        return
+    expected = tuple(split.fit_y.shape[1:])
+    received = tuple(model.output_shape[1:])
+    if received != expected:
+        raise ModelError(f"model.path: expected outputs of shape {expected} (the {split.task.name} targets), received {received}")
 
 
 def _export_requests(project, directory: Path) -> dict:
@@ -146,13 +161,16 @@ def _export_targets(requests: dict) -> dict:
 
 
 def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
-    """Every target's backend on the test split against QKeras, the fidelity checks and the estimates.
-    Metrics are keyed by target name; `titles` says what each row is."""
-    from edgeaccel.data import read_npz
+    """Every target's backend on the test split against QKeras, with the task's metrics; the fidelity
+    checks and the estimates. Metrics are keyed by target name; `titles` says what each row is."""
+    from edgeaccel.data import Task, read_npz
+    from edgeaccel.data import targets as task_targets
     from edgeaccel.models.files import load_model
     from edgeaccel.targets import open_backend, simulator_for, target
 
-    x, y = read_npz(directory / TEST_FILE, need_labels=True)
+    task = Task(training["task"]["name"], training["task"]["reason"], training["data"]["classes"], training["task"]["anomaly_labels"])
+    x, y = read_npz(directory / TEST_FILE)
+    truth = task_targets(task, x, y)
     keras = open_backend("keras", directory / MODEL_FILE)
     reference = keras.predict(x)
     outputs = {"qkeras": reference}
@@ -174,16 +192,21 @@ def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
         if name == "tflm":
             from edgeaccel.sim.fidelity import agreement
 
-            litert = open_backend("tflite", artifact.directory).predict(x)
-            fidelity["tflm"] = agreement(outputs[name], litert, "tflite backend (LiteRT int8) on the same model.tflite")
+            litert_reference = open_backend("tflite-ref", artifact.directory).predict(x)
+            litert_optimized = open_backend("tflite", artifact.directory).predict(x)
+            fidelity["tflm"] = agreement(outputs[name], litert_reference,
+                                         "LiteRT reference kernels (BUILTIN_REF) on the same model.tflite", task.name)
+            fidelity["tflm"]["optimized_kernels"] = agreement(outputs[name], litert_optimized,
+                                                              "LiteRT optimized kernels on the same model.tflite", task.name)
             mcu_estimates[name] = artifact.estimate
         if name == "edgetpu":
             edgetpu = artifact.estimate["summary"] | {"compiler": artifact.details.compiler["available"]}
-    backends = {name: compare(out, reference, y) for name, out in outputs.items()}
+    labels = y if task.anomaly_labels else None
+    backends = {name: task_metrics(task.name, out, reference, truth, labels) for name, out in outputs.items()}
     return training | {
         "backends": backends,
         "titles": titles,
-        "bit_sweep": _with_main_model(training["bit_sweep"], project.quantization.weight_bits, backends["qkeras"]["accuracy"]),
+        "bit_sweep": _with_main_model(training["bit_sweep"], project.quantization.weight_bits, backends["qkeras"].get("accuracy")),
         "fidelity": fidelity,
         "estimates": estimates,
         "mcu_estimates": mcu_estimates,
@@ -196,17 +219,6 @@ def _with_main_model(sweep: list[dict], bits: int, accuracy: float) -> list[dict
     if not sweep or any(row["bits"] == bits for row in sweep):
         return sweep
     return sorted(sweep + [{"bits": bits, "accuracy": accuracy}], key=lambda row: -row["bits"])
-
-
-def compare(outputs: np.ndarray, reference: np.ndarray, labels: np.ndarray) -> dict:
-    """Accuracy, and agreement with the QKeras reference outputs."""
-    predicted = outputs.argmax(axis=-1)
-    return {
-        "accuracy": float(np.mean(predicted == labels)),
-        "argmax_agreement": float(np.mean(predicted == reference.argmax(axis=-1))),
-        "max_abs_diff": float(np.abs(outputs - reference).max()),
-        "bit_exact_fraction": float(np.mean(np.all(outputs.reshape(len(outputs), -1) == reference.reshape(len(reference), -1), axis=1))),
-    }
 
 
 def sizes(directory: Path, qmodel, targets: dict) -> dict:

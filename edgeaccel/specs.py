@@ -15,7 +15,8 @@ IntegerBits = Annotated[int, Field(ge=0, le=8)]
 
 
 class DataSpec(Strict):
-    source: str = Field(description="'sklearn:digits', or a path to a .npz with x and y")
+    source: str = Field(description="'sklearn:digits', or a path to a .npz with x (and y: class labels, float targets, "
+                                    "or targets of x's shape; for an autoencoder, optional 0/1 anomaly labels)")
     test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.2
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     normalize: Literal["max_abs", "none"] = "max_abs"
@@ -71,9 +72,21 @@ class EarlyStoppingSpec(Strict):
 
 
 class TrainingSpec(Strict):
+    task: Literal["auto", "classification", "regression", "autoencoder"] = Field(
+        "auto", description="auto: an autoencoder when y is absent or has x's shape, regression when y is float, "
+                            "classification when y holds integer labels")
+    loss: Literal["auto", "mse", "mae"] = Field("auto", description="auto: cross-entropy for classification, mse otherwise")
     epochs: Annotated[int, Field(ge=1, le=100_000)] = 30
     batch_size: Annotated[int, Field(ge=1, le=1 << 20)] = 32
     learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.003
     validation_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     early_stopping: EarlyStoppingSpec | None = EarlyStoppingSpec()
     float_baseline: bool = True
+
+    @pydantic.model_validator(mode="after")
+    def _loss_fits_task(self):
+        if self.task == "classification" and self.loss != "auto":
+            raise ValueError(f"loss {self.loss!r}: expected auto (cross-entropy) for task classification")
+        if self.task in ("regression", "autoencoder") and self.early_stopping and self.early_stopping.monitor == "val_accuracy":
+            raise ValueError(f"early_stopping.monitor val_accuracy: expected val_loss for task {self.task}")
+        return self

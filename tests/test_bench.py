@@ -11,7 +11,8 @@ def test_bench_quick_writes_its_tables(tmp_path):
     assert "| jet_mlp |" in text and "| digits_cnn |" in text
     assert "1.0000 / 1.0000" in text, "both csim builds must be bit-exact against QKeras"
     assert "machine:" in text and "hls4ml 1.3.0" in text
+    assert "| kws_ds_cnn (per_channel Dense) | " in text
     for section in ("## csim scaling", "## TFLite and TFLite Micro on the host", "## QAT: test accuracy", "## End to end",
-                    "## FPGA estimate against published synthesis reports"):
+                    "## FPGA estimate against published synthesis reports", "## MLPerf Tiny reference models"):
         assert section in text
     assert "| jet_rf4_zu7ev_vivado2019.1 | " in text and "exact in 7 of 9" in text

@@ -51,6 +51,7 @@ def convert_edgetpu(request: ConvertRequest) -> Artifact:
         compiler = compile_for_edgetpu(staged / MODEL_FILE)
         details = EdgeTpuDetails(**describe_tflite(export.flatbuffer), **{
             "mode": "int8",
+            "dense_quantization": export.dense_quantization,
             "io_type": "int8",
             "model_file": MODEL_FILE,
             "input_grid": export.grid.to_dict() if export.grid else None,

@@ -19,7 +19,7 @@ from edgeaccel.artifact import Artifact, write_manifest
 from edgeaccel.convert import ConvertRequest, Target, TargetOptions
 from edgeaccel.details import TfliteDetails
 from edgeaccel.readers.tflite_info import describe_tflite
-from edgeaccel.errors import DataError
+from edgeaccel.errors import DataError, ModelError
 from edgeaccel.quantize.grid import InputGrid
 from edgeaccel.progress import progress_bar
 from edgeaccel.staging import staged_directory
@@ -32,6 +32,11 @@ MODEL_FILE = "model.tflite"
 
 class CalibratedOptions(TargetOptions):
     calibration_samples: PositiveInt = Field(300, description="int8: how many calibration samples to use (default 300)")
+    # Per-tensor Dense weights drop the per-channel scale arrays and the per-channel requantization
+    # buffers, so the flatbuffer and the TFLite Micro arena are smaller.
+    dense_quantization: Literal["per_channel", "per_tensor"] = Field(
+        "per_channel", description="int8: Dense weights per output channel (default) or per tensor (a smaller model and "
+                                   "TFLite Micro arena)")
 
 
 class TfliteOptions(CalibratedOptions):
@@ -46,16 +51,18 @@ def convert_tflite(request: ConvertRequest) -> Artifact:
 
     request = request.with_options(TfliteOptions)
     mode = request.options.mode
+    dense = request.options.dense_quantization
     qmodel = load_model(request.model_path)
     grid = input_grid(qmodel)
     calibration = calibration_data(request, qmodel, grid) if mode == "int8" else None
     plain = plain_keras_model(qmodel)
-    flatbuffer = to_tflite(plain, mode, calibration)
+    flatbuffer = to_tflite(plain_keras_model(qmodel, int8=True) if mode == "int8" else plain, mode, calibration, dense)
     reference = to_tflite(plain, "float32", None) if mode != "float32" else flatbuffer
     with staged_directory(request.out_dir) as staged:
         (staged / MODEL_FILE).write_bytes(flatbuffer)
         details = TfliteDetails(**describe_tflite(flatbuffer), **{
             "mode": mode,
+            "dense_quantization": dense if mode == "int8" else None,
             "model_file": MODEL_FILE,
             "input_grid": grid.to_dict() if grid else None,
             "calibration_samples": 0 if calibration is None else len(calibration),
@@ -75,6 +82,7 @@ class Int8Export:
     flatbuffer: bytes
     grid: InputGrid | None
     calibration_samples: int
+    dense_quantization: str
 
 
 def export_int8(request, batch_size: int | None = None) -> Int8Export:
@@ -83,13 +91,14 @@ def export_int8(request, batch_size: int | None = None) -> Int8Export:
     from edgeaccel.quantize.export import plain_keras_model
     from edgeaccel.quantize.grid import input_grid
 
+    dense = request.options.dense_quantization
     qmodel = load_model(request.model_path)
     grid = input_grid(qmodel)
     calibration = calibration_data(request, qmodel, grid)
-    plain = plain_keras_model(qmodel)
+    plain = plain_keras_model(qmodel, int8=True)
     if batch_size is not None:
         plain = with_static_batch(plain, batch_size)
-    return Int8Export(to_tflite(plain, "int8", calibration), grid, len(calibration))
+    return Int8Export(to_tflite(plain, "int8", calibration, dense), grid, len(calibration), dense)
 
 
 def with_static_batch(plain_model, batch_size: int):
@@ -111,9 +120,10 @@ def calibration_data(request, qmodel, grid) -> np.ndarray:
     return x[:limit] if grid is None else grid.quantize(x[:limit])
 
 
-def to_tflite(plain_model, mode: str, calibration: np.ndarray | None) -> bytes:
+def to_tflite(plain_model, mode: str, calibration: np.ndarray | None, dense: str = "per_channel") -> bytes:
     tf = tensorflow()
     converter = tf.lite.TFLiteConverter.from_keras_model(plain_model)
+    converter._experimental_disable_per_channel_quantization_for_dense_layers = dense == "per_tensor"
     if mode in ("int8", "float16", "dynamic"):
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if mode == "float16":
@@ -133,7 +143,22 @@ def to_tflite(plain_model, mode: str, calibration: np.ndarray | None) -> bytes:
         converter.inference_output_type = tf.int8
     with warnings.catch_warnings(), quiet_native_stderr():
         warnings.filterwarnings("ignore", message="Statistics for quantized inputs were expected")
-        return converter.convert()
+        flatbuffer = converter.convert()
+    if mode == "int8":
+        check_calibrated(flatbuffer)
+    return flatbuffer
+
+
+def check_calibrated(flatbuffer: bytes) -> None:
+    """Refuse an int8 model with a tensor that was constant on all calibration samples (LiteRT and TFLM abort on it)."""
+    from edgeaccel.readers.tflite_info import constant_tensors
+
+    constant = constant_tensors(flatbuffer)
+    if constant:
+        name, scale = constant[0]
+        raise ModelError(f"int8 calibration: expected every tensor to vary over the calibration data, received {len(constant)} "
+                         f"constant (first {name!r}, int8 scale {scale:.3g}), which LiteRT and TFLite Micro abort on; "
+                         "calibrate on more varied data (--calib), or check the model for layers whose outputs are always 0")
 
 
 def _default_calibration(model_path: Path) -> Path:

@@ -8,6 +8,9 @@ static batch of 1: a microcontroller runs one sample at a time.
 """
 
 import logging
+from typing import Literal
+
+from pydantic import Field
 
 from edgeaccel.artifact import Artifact, read_artifact, write_manifest
 from edgeaccel.convert import ConvertRequest, Target
@@ -23,7 +26,9 @@ DEFAULT_BOARD = "nano33ble"
 
 
 class TflmOptions(CalibratedOptions):
-    pass
+    kernels: Literal["reference", "cmsis_nn"] = Field(
+        "reference", description="TFLM kernels to build with: reference (default) or cmsis_nn (Arm Cortex-M); "
+                                 "sets the build command and the flash estimate")
 
 
 def convert_tflm(request: ConvertRequest) -> Artifact:
@@ -52,7 +57,8 @@ def convert_tflm(request: ConvertRequest) -> Artifact:
         arena = measure_arena(staged / MODEL_FILE)
         context = {"version": __version__, "source": request.model_path.name, "board": board.name, "chip": board.mcu.chip,
                    "core": board.mcu.core, "arena": arena, "input": info["inputs"][0], "output": info["outputs"][0],
-                   "tflm_target_arch": core.tflm_target_arch, "gcc_flags": core.gcc_flags, "toolchain": core.toolchain}
+                   "tflm_target_arch": core.tflm_target_arch, "gcc_flags": core.gcc_flags, "toolchain": core.toolchain,
+                   "kernels": request.options.kernels}
         sources = render_sources(export.flatbuffer, graph, context)
         for name, text in sources.items():
             (staged / name).write_text(text)
@@ -61,6 +67,8 @@ def convert_tflm(request: ConvertRequest) -> Artifact:
             log.warning("tflm: model_data.cc not cross-compiled: %s", cross["reason"])
         details = TflmDetails(**info, **{
             "mode": "int8",
+            "dense_quantization": export.dense_quantization,
+            "kernels": request.options.kernels,
             "model_file": MODEL_FILE,
             "input_grid": export.grid.to_dict() if export.grid else None,
             "calibration_samples": export.calibration_samples,

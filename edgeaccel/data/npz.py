@@ -9,6 +9,7 @@ from edgeaccel.errors import DataError, received_path
 
 
 def read_npz(path: Path | str, need_labels: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """x (float32) and y (labels or targets, one row per sample; checked numeric and finite), or None without y."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: expected an existing .npz file with x (and y), received {received_path(path)}")
@@ -24,7 +25,7 @@ def read_npz(path: Path | str, need_labels: bool = False) -> tuple[np.ndarray, n
     if y is None and need_labels:
         raise DataError(f"{path}: expected labels in an array named 'y', received only {sorted(arrays)}")
     if y is not None:
-        y = check_labels(np.asarray(y), len(x), f"{path}: y")
+        y = check_targets(np.asarray(y), len(x), f"{path}: y")
     return x, y
 
 
@@ -50,6 +51,17 @@ def check_finite(x: np.ndarray, what: str) -> np.ndarray:
             f"{int(np.isinf(x).sum())} Inf (first in sample {first})"
         )
     return x
+
+
+def check_targets(y: np.ndarray, samples: int, what: str) -> np.ndarray:
+    """Labels or targets: numeric and finite, one row per sample. Integer labels keep their integer dtype."""
+    if y.dtype.kind not in "fiub" or y.ndim < 1 or len(y) != samples:
+        raise DataError(f"{what}: expected numeric labels or targets, one row per sample ({samples}), "
+                        f"received dtype {y.dtype} shape {y.shape}")
+    if y.dtype.kind == "f":
+        check_finite(y, what)
+        return y.astype(np.float32)
+    return y.astype(np.int64)
 
 
 def check_labels(y: np.ndarray, samples: int, what: str) -> np.ndarray:

@@ -9,6 +9,10 @@ A pure analysis of the flatbuffer against Coral's documented constraints
   maps one leading part of the graph). A Quantize at a graph input or a Dequantize at a graph
   output that converts from or to float runs on the CPU without splitting the graph.
 
+A dynamic batch dimension (TF2's converter leaves the batch of a `--target tflite` model as -1) is
+read as 1 by default: `--target edgetpu` converts the same model with a static batch of 1, so both
+artifacts of one model get the same mapping, and the analysis says it assumed so.
+
 Known compiler limits are reported too: edgetpu_compiler 16 cannot parse some op versions newer
 converters emit (edgetpu#631, #845). Only `edgetpu_compiler` itself has the final word.
 """
@@ -29,13 +33,15 @@ MAX_NONTRIVIAL_DIMS = 3
 REJECTED_VERSIONS = {"CONV_2D": (6, "edgetpu#631"), "TRANSPOSE_CONV": (4, "edgetpu#845")}
 
 
-def analyse_edgetpu(flatbuffer: bytes) -> dict:
-    """Per op: Edge TPU or CPU, and why; the split point; the compiler limits the model meets."""
+def analyse_edgetpu(flatbuffer: bytes, batch_as_one: bool = True) -> dict:
+    """Per op: Edge TPU or CPU, and why; the split point; the compiler limits the model meets.
+    `batch_as_one`: read a dynamic batch dimension as 1 (what `--target edgetpu` converts to)."""
     graph = read_graph(flatbuffer)
     _check_full_integer(graph)
+    dynamic_batch = any(t.signature and t.signature[0] < 0 for op in graph.ops for t in op.tensors if not t.constant)
     ops, split = [], None
     for op in graph.ops:
-        problem = op_problem(op)
+        problem = op_problem(op, batch_as_one)
         edge = _edge_conversion(op, graph)
         if edge:
             ops.append(_row(op, "cpu", edge))
@@ -57,13 +63,15 @@ def analyse_edgetpu(flatbuffer: bytes) -> dict:
         "inputs": [_tensor_text(t) for t in graph.inputs],
         "outputs": [_tensor_text(t) for t in graph.outputs],
         "compiler_limits": compiler_limits,
+        "assumptions": (["the model's batch dimension is dynamic (-1); read as 1, the static batch --target edgetpu converts to"]
+                        if dynamic_batch and batch_as_one else []),
         "constraints": "coral.ai/docs/edgetpu/models-intro: 8-bit tensors, static shapes, <= 3 non-trivial dimensions, "
                        "supported ops; the first unsupported op and all after it run on the CPU",
     }
 
 
-def op_problem(op: OpInfo) -> str | None:
-    """Why the Edge TPU cannot run `op`, or None."""
+def op_problem(op: OpInfo, batch_as_one: bool = False) -> str | None:
+    """Why the Edge TPU cannot run `op`, or None. `batch_as_one`: a dynamic leading (batch) dimension counts as 1."""
     if op.custom:
         return f"custom op {op.name!r}: the Edge TPU runs builtin ops only"
     if op.name == "DEQUANTIZE":
@@ -75,7 +83,8 @@ def op_problem(op: OpInfo) -> str | None:
             return f"tensor {tensor.name!r} is {tensor.dtype}: the Edge TPU takes 8-bit tensors"
         if tensor.constant:
             continue
-        if not tensor.static:
+        dims = tensor.signature[1:] if batch_as_one else tensor.signature
+        if any(d < 0 for d in dims):
             return f"tensor {tensor.name!r} has a dynamic shape {list(tensor.signature)}: the Edge TPU needs static shapes"
         if tensor.nontrivial_dims > MAX_NONTRIVIAL_DIMS:
             return (f"tensor {tensor.name!r} has shape {list(tensor.shape)}, {tensor.nontrivial_dims} dimensions larger than 1: "
@@ -125,6 +134,7 @@ def render_edgetpu_analysis(analysis: dict, compiler: dict | None = None) -> str
         split = summary["split"]
         lines.append(f"graph split at op {split['index']} ({split['op']}): {split['reason']}")
     lines += [f"compiler limit: {limit}" for limit in analysis["compiler_limits"]]
+    lines += [f"assumed: {assumption}" for assumption in analysis.get("assumptions", [])]
     if compiler is not None:
         if compiler.get("available"):
             mapped = ", ".join(f"{row['operator']} x{row['count']}: {row['status']}" for row in compiler.get("operations", []))

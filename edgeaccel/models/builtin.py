@@ -1,14 +1,18 @@
 """The builtin float architectures. They are quantized by `edgeaccel.quantize.qat` afterwards.
 
 Activations are separate layers, and the softmax is its own final layer, so that the logits
-before it can be compared bit for bit across backends.
+before it can be compared bit for bit across backends. A regression or autoencoder model ends in a
+linear Dense with one output per target value (reshaped to the targets' shape), without softmax.
 """
+
+import math
 
 from edgeaccel.specs import ModelSpec
 from edgeaccel.tfenv import tensorflow
 
 
-def build_float_model(spec: ModelSpec, input_shape: tuple, classes: int):
+def build_float_model(spec: ModelSpec, input_shape: tuple, classes: int | None, output_shape: tuple | None = None):
+    """`classes` for a classifier; otherwise `output_shape`, the shape of one sample's targets."""
     tf = tensorflow()
     layers = tf.keras.layers
     inputs = tf.keras.Input(shape=input_shape, name="features")  # hls4ml reserves "input"
@@ -31,6 +35,11 @@ def build_float_model(spec: ModelSpec, input_shape: tuple, classes: int):
         if spec.batchnorm:
             x = layers.BatchNormalization(name=f"dense{i}_bn")(x)
         x = layers.Activation("relu", name=f"dense{i}_relu")(x)
-    x = layers.Dense(classes, name="logits")(x)
-    outputs = layers.Activation("softmax", name="softmax")(x)
+    if classes is not None:
+        x = layers.Dense(classes, name="logits")(x)
+        outputs = layers.Activation("softmax", name="softmax")(x)
+    else:
+        outputs = layers.Dense(math.prod(output_shape), name="outputs")(x)
+        if len(output_shape) != 1:
+            outputs = layers.Reshape(output_shape, name="outputs_shape")(outputs)
     return tf.keras.Model(inputs, outputs, name=f"{spec.builtin}_float")

@@ -24,15 +24,22 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def loss_for(task: str, spec: TrainingSpec) -> str:
+    """The Keras loss of a task: sparse categorical cross-entropy for classes, MSE (or MAE if asked) otherwise."""
+    if task == "classification":
+        return "sparse_categorical_crossentropy"
+    return "mean_absolute_error" if spec.loss == "mae" else "mean_squared_error"
+
+
 def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, label: str,
-          progress: bool = True) -> TrainingResult:
-    """Fit `model` in place on (x, y); the best weights by the early-stopping monitor are kept."""
+          progress: bool = True, task: str = "classification") -> TrainingResult:
+    """Fit `model` in place on (x, y) with the task's loss; the best weights by the early-stopping monitor are kept."""
     tf = tensorflow()
     seed_everything(seed)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        loss=loss_for(task, spec),
+        metrics=["accuracy"] if task == "classification" else [],
     )
     callbacks = [_epoch_progress(tf, spec.epochs, label, enabled=progress)]
     if spec.early_stopping is not None and spec.validation_fraction > 0:
@@ -48,7 +55,7 @@ def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, la
     monitor = spec.early_stopping.monitor if spec.early_stopping and spec.validation_fraction > 0 else "loss"
     values = history.history[monitor]
     best = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values)) + 1
-    log.info("%s: %d epochs, best epoch %d (%s %.4f)", label, epochs_run, best, monitor, values[best - 1])
+    log.info("%s: %d epochs, best epoch %d (%s %.4f, loss %s)", label, epochs_run, best, monitor, values[best - 1], loss_for(task, spec))
     return TrainingResult(epochs_run, best, {k: [float(v) for v in vs] for k, vs in history.history.items()})
 
 

@@ -44,3 +44,24 @@ def _io(detail: dict) -> dict:
         "scale": float(scale),
         "zero_point": int(zero_point),
     }
+
+
+# TF's converter widens an empty calibration range (a tensor that was constant on every calibration
+# sample) to about [-1e-6, 1e-6]; the requantization multipliers of such a tensor overflow, and LiteRT and
+# TFLite Micro then abort the process while allocating.
+EMPTY_RANGE_SCALE = 2.5e-6 / 255
+
+
+def constant_tensors(flatbuffer: bytes) -> list[tuple[str, float]]:
+    """Activation tensors whose int8 scale says their calibration range was empty: (name, scale)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    ops = interpreter._get_ops_details()
+    produced = {i for op in ops for i in op["outputs"]}
+    found = []
+    for tensor in interpreter.get_tensor_details():
+        scales = tensor["quantization_parameters"]["scales"]
+        if tensor["index"] in produced and np.dtype(tensor["dtype"]).kind == "i" and len(scales) and scales.max() <= EMPTY_RANGE_SCALE:
+            found.append((tensor["name"], float(scales.max())))
+    return found

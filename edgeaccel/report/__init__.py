@@ -15,6 +15,7 @@ import pydantic
 from edgeaccel.artifact import MANIFEST, read_artifact
 from edgeaccel.details import HlsDetails
 from edgeaccel.errors import DataError
+from edgeaccel.metrics import PRIMARY
 from edgeaccel.staging import write_text_atomically
 from edgeaccel.yamlschema import validate
 
@@ -22,12 +23,21 @@ log = logging.getLogger(__name__)
 
 
 class BackendRow(pydantic.BaseModel):
+    """One backend's metrics (edgeaccel.metrics): every task has these; the rest depend on the task."""
+
     model_config = pydantic.ConfigDict(extra="allow", strict=True)
 
-    accuracy: float
-    argmax_agreement: float
     max_abs_diff: float
     bit_exact_fraction: float
+
+
+class TaskRow(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="allow", strict=True)
+
+    name: str = "classification"
+    reason: str = ""
+    anomaly_labels: bool = False
+    loss: str = "sparse_categorical_crossentropy"
 
 
 class MetricsRecord(pydantic.BaseModel):
@@ -39,6 +49,7 @@ class MetricsRecord(pydantic.BaseModel):
     data: dict[str, Any]
     quantization: dict[str, Any]
     backends: dict[str, BackendRow]
+    task: TaskRow = TaskRow()
     titles: dict[str, str] = {}
     fidelity: dict[str, dict[str, Any]] = {}
     estimates: dict[str, dict[str, Any]] = {}
@@ -96,6 +107,16 @@ def _read_metrics(directory: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: expected JSON, received a malformed file ({e})") from e
     validate(metrics, MetricsRecord, str(path))
+    task = metrics.get("task", {}).get("name", "classification")
+    if task not in PRIMARY:
+        raise DataError(f"{path}: task: expected one of {', '.join(PRIMARY)}, received {task!r}")
+    quality, agreement = PRIMARY[task]
+    for name, row in metrics["backends"].items():
+        for key in (quality, agreement):
+            value = row.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                received = "nothing" if key not in row else repr(value)
+                raise DataError(f"{path}: backends.{name}.{key}: expected a valid number, received {received} (task {task})")
     return metrics
 
 
@@ -112,7 +133,8 @@ def _figures(directory: Path, metrics: dict, qmodel, titles: dict) -> tuple[dict
     """The PNG figures by name, and the distribution figures' numbers (clipping, unused bits) per layer."""
     from edgeaccel.report import plots
 
-    figures = {"accuracy": plots.accuracy_bars(metrics["backends"], titles)}
+    quality, agreement = PRIMARY[metrics.get("task", {}).get("name", "classification")]
+    figures = {"accuracy": plots.accuracy_bars(metrics["backends"], titles, quality, agreement)}
     for target, estimate in metrics.get("estimates", {}).items():
         if "resources" in estimate:
             figures[f"resources_{target}"] = plots.resource_bars(estimate["resources"], f"{target}: {estimate.get('board', '')}")

@@ -16,19 +16,21 @@ def png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def accuracy_bars(backends: dict, titles: dict) -> bytes:
+def accuracy_bars(backends: dict, titles: dict, quality: str = "accuracy", agreement: str = "argmax_agreement") -> bytes:
+    """Per backend, the task's quality metric and its agreement with QKeras (accuracy and argmax agreement for a classifier)."""
     names = list(backends)
     figure = Figure(figsize=(7, 0.5 + 0.45 * len(names)))
     axes = figure.add_subplot()
     y = np.arange(len(names))
-    axes.barh(y + 0.2, [backends[n]["accuracy"] for n in names], height=0.38, color=OK, label="accuracy")
-    axes.barh(y - 0.2, [backends[n]["argmax_agreement"] for n in names], height=0.38, color=NEUTRAL, label="agreement with QKeras")
+    axes.barh(y + 0.2, [backends[n][quality] for n in names], height=0.38, color=OK, label=quality.replace("_", " "))
+    axes.barh(y - 0.2, [backends[n][agreement] for n in names], height=0.38, color=NEUTRAL, label=agreement.replace("_", " ") + " (QKeras)")
     axes.set_yticks(y, [titles.get(n, n) for n in names])
-    low = min(min(b["accuracy"], b["argmax_agreement"]) for b in backends.values())
-    axes.set_xlim(max(0.0, low - 0.05), 1.0)
+    if quality == "accuracy":
+        low = min(min(b[quality], b[agreement]) for b in backends.values())
+        axes.set_xlim(max(0.0, low - 0.05), 1.0)
     axes.invert_yaxis()
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=8, frameon=False)
-    axes.set_title("Accuracy and agreement per backend")
+    axes.set_title(f"{quality.replace('_', ' ').capitalize()} and agreement per backend")
     return png(figure)
 
 

@@ -27,6 +27,12 @@ def _tflite(artifact: Path) -> Backend:
     return TfliteBackend(artifact)
 
 
+def _tflite_reference(artifact: Path) -> Backend:
+    from edgeaccel.sim.tflite_backend import TfliteBackend
+
+    return TfliteBackend(artifact, reference_kernels=True)
+
+
 def _csim(artifact: Path) -> Backend:
     from edgeaccel.sim.csim_backend import CsimBackend
 
@@ -42,6 +48,7 @@ def _tflm(artifact: Path) -> Backend:
 BACKENDS: dict[str, Callable[[Path], Backend]] = {
     "keras": _keras,
     "tflite": _tflite,
+    "tflite-ref": _tflite_reference,
     "csim": _csim,
     "tflm": _tflm,
 }

@@ -23,16 +23,23 @@ def csim_fidelity(csim, qmodel, x: np.ndarray) -> dict:
     return result
 
 
-def agreement(outputs: np.ndarray, reference: np.ndarray, reference_name: str) -> dict:
-    """How closely two backends' raw outputs agree: argmax agreement, exactly equal samples, max difference."""
+def agreement(outputs: np.ndarray, reference: np.ndarray, reference_name: str, task: str = "classification") -> dict:
+    """How closely two backends' raw outputs agree: exactly equal samples, max difference, and the argmax
+    agreement (classification) or the correlation (regression, autoencoder)."""
+    from edgeaccel.metrics import correlation
+
     flat, expected = outputs.reshape(len(outputs), -1), reference.reshape(len(reference), -1)
-    return {
+    result = {
         "reference": reference_name,
         "samples": int(len(outputs)),
-        "argmax_agreement": float(np.mean(flat.argmax(axis=1) == expected.argmax(axis=1))),
         "exact_fraction": float(np.mean(np.all(flat == expected, axis=1))),
         "max_abs_diff": float(np.abs(flat - expected).max()),
     }
+    if task == "classification":
+        result["argmax_agreement"] = float(np.mean(flat.argmax(axis=1) == expected.argmax(axis=1)))
+    else:
+        result["correlation"] = correlation(flat, expected)
+    return result
 
 
 def first_divergence(csim, qmodel, x: np.ndarray) -> dict | None:

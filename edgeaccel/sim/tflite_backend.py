@@ -1,4 +1,9 @@
-"""The TFLite backend: the LiteRT interpreter, one invoke per batch (no per-sample Python loop)."""
+"""The TFLite backend: the LiteRT interpreter, one invoke per batch (no per-sample Python loop).
+
+`reference_kernels=True` runs LiteRT's reference kernels (`OpResolverType.BUILTIN_REF`), which
+TFLite Micro's kernels equal bit for bit; the default is LiteRT's optimized kernels, which may
+round differently on near-ties.
+"""
 
 import os
 from pathlib import Path
@@ -16,13 +21,15 @@ from edgeaccel.tfenv import quiet_native_stderr
 class TfliteBackend:
     name = "tflite"
 
-    def __init__(self, artifact: Path, batch_size: int = 4096):
-        from ai_edge_litert.interpreter import Interpreter
+    def __init__(self, artifact: Path, batch_size: int = 4096, reference_kernels: bool = False):
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
         path, self.grid, _ = tflite_model(artifact)
+        resolver = OpResolverType.BUILTIN_REF if reference_kernels else OpResolverType.AUTO
         try:
             with quiet_native_stderr():
-                self.interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count())
+                self.interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count(),
+                                               experimental_op_resolver_type=resolver)
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"{path}: expected a valid .tflite flatbuffer, received one LiteRT rejects ({e})") from e
         self.input = self.interpreter.get_input_details()[0]

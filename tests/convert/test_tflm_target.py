@@ -49,10 +49,13 @@ def test_resolver_size_equals_the_distinct_ops_each_added_once(digits_tflm):
     calls = re.findall(r"resolver\.(Add\w+)\(\)", header)
     flatbuffer = (digits_tflm / "model.tflite").read_bytes()
     litert_ops = describe_tflite(flatbuffer)["ops"]
-    assert len(calls) == len(set(calls)) == count == len(litert_ops) == 5
-    assert set(read_graph(flatbuffer).op_names) == set(litert_ops) == {"RESHAPE", "FULLY_CONNECTED", "MINIMUM", "RELU", "SOFTMAX"}
-    assert sorted(calls) == ["AddFullyConnected", "AddMinimum", "AddRelu", "AddReshape", "AddSoftmax"]
-    assert _details(digits_tflm)["resolver"]["type"] == "tflite::MicroMutableOpResolver<5>"
+    assert len(calls) == len(set(calls)) == count == len(litert_ops) == 3
+    # The clipped ReLUs are fused into the FULLY_CONNECTED before them (no MINIMUM + RELU pairs).
+    graph = read_graph(flatbuffer)
+    assert set(graph.op_names) == set(litert_ops) == {"RESHAPE", "FULLY_CONNECTED", "SOFTMAX"}
+    assert [op.fused_activation for op in graph.ops if op.name == "FULLY_CONNECTED"] == ["RELU", "RELU", "NONE"]
+    assert sorted(calls) == ["AddFullyConnected", "AddReshape", "AddSoftmax"]
+    assert _details(digits_tflm)["resolver"]["type"] == "tflite::MicroMutableOpResolver<3>"
 
 
 def test_main_and_resolver_parse_against_the_tflm_api(digits_tflm):

@@ -81,11 +81,18 @@ def test_more_than_three_nontrivial_dimensions_fall_back():
     assert pair["summary"]["edgetpu"] == 0
 
 
-def test_a_dynamic_batch_is_not_static(digits_build):
-    analysis = estimate_artifact(digits_build / "tflite", "coral-devboard")
-    assert analysis["summary"]["split"]["index"] == 0 and analysis["summary"]["edgetpu"] == 0
-    assert "dynamic shape [-1, 8, 8, 1]: the Edge TPU needs static shapes" in analysis["summary"]["split"]["reason"]
-    assert not analysis["compiler"]["available"] and "convert with --target edgetpu" in analysis["compiler"]["reason"]
+def test_one_model_gets_one_mapping_whatever_its_batch_dimension(digits_build, tmp_path):
+    """issue 13 item 6: a tflite artifact (batch -1) maps as its edgetpu twin (batch 1), and says what it assumed."""
+    run_cli("convert", digits_build / "model.h5", "--target", "edgetpu", "-o", tmp_path / "edgetpu", "--quiet", check=True)
+    dynamic = estimate_artifact(digits_build / "tflite", "coral-devboard")
+    static = estimate_artifact(tmp_path / "edgetpu", "coral-devboard")
+    assert dynamic["summary"] == static["summary"] and dynamic["summary"]["fully_mapped"]
+    assert dynamic["summary"]["edgetpu"] == dynamic["summary"]["ops"] > 0
+    assert "batch dimension is dynamic (-1); read as 1" in dynamic["assumptions"][0] and static["assumptions"] == []
+    assert not dynamic["compiler"]["available"] and "convert with --target edgetpu" in dynamic["compiler"]["reason"]
+    strict = analyse_edgetpu((digits_build / "tflite" / "model.tflite").read_bytes(), batch_as_one=False)
+    assert strict["summary"]["split"]["index"] == 0 and strict["summary"]["edgetpu"] == 0
+    assert "dynamic shape [-1, 8, 8, 1]: the Edge TPU needs static shapes" in strict["summary"]["split"]["reason"]
 
 
 def test_a_non_int8_model_is_refused(digits_build, tmp_path):

@@ -8,14 +8,16 @@ from edgeaccel.sim import open_backend
 from edgeaccel.sim.fidelity import agreement
 
 
-def test_tflm_agrees_with_litert_int8_on_the_digits_test_split(digits_build, digits_tflm):
+def test_tflm_is_bit_exact_against_litert_reference_kernels(digits_build, digits_tflm):
     x, y = read_npz(digits_build / "test.npz")
     tflm = open_backend("tflm", digits_tflm).predict(x)
-    same_model = agreement(tflm, open_backend("tflite", digits_tflm).predict(x), "LiteRT")
+    reference_kernels = agreement(tflm, open_backend("tflite-ref", digits_tflm).predict(x), "LiteRT BUILTIN_REF")
+    optimized_kernels = agreement(tflm, open_backend("tflite", digits_tflm).predict(x), "LiteRT")
     tflite_target = agreement(tflm, open_backend("tflite", digits_build / "tflite").predict(x), "LiteRT")
     assert tflm.shape == (len(x), 10) and tflm.dtype == np.float32
-    assert same_model["samples"] == 360
-    assert same_model["argmax_agreement"] >= 0.99 and same_model["exact_fraction"] >= 0.95
+    assert reference_kernels["samples"] == 360
+    assert reference_kernels["exact_fraction"] == 1.0 and reference_kernels["max_abs_diff"] == 0.0
+    assert optimized_kernels["argmax_agreement"] >= 0.99 and optimized_kernels["exact_fraction"] >= 0.9
     assert tflite_target["argmax_agreement"] >= 0.99
     assert np.mean(tflm.argmax(1) == y) >= 0.95
 
@@ -44,8 +46,11 @@ def test_run_reports_tflm_agreement_mcu_estimate_and_edgetpu_mapping(tmp_path):
     out = tmp_path / "build"
     run_cli("run", project, "--out", out, "--quiet", check=True)
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["fidelity"]["tflm"]["argmax_agreement"] >= 0.99
-    assert 0.9 <= metrics["fidelity"]["tflm"]["exact_fraction"] <= 1.0
+    tflm = metrics["fidelity"]["tflm"]
+    # Measured: 358 of 360 samples equal LiteRT's reference kernels on this 32-unit MLP, the other two within two
+    # int8 steps of the softmax output (the digits.yaml model above is equal on all 360).
+    assert "BUILTIN_REF" in tflm["reference"] and tflm["exact_fraction"] >= 0.99 and tflm["max_abs_diff"] <= 2 / 256
+    assert "optimized" in tflm["optimized_kernels"]["reference"] and tflm["optimized_kernels"]["argmax_agreement"] >= 0.99
     assert {"tflm", "edgetpu", "tflite"} <= set(metrics["backends"])
     assert metrics["mcu_estimates"]["tflm"]["board"] == "rpi-pico" and metrics["mcu_estimates"]["tflm"]["fits"]
     assert metrics["edgetpu"]["fully_mapped"] and metrics["edgetpu"]["ops"] == metrics["edgetpu"]["edgetpu"]
