@@ -141,6 +141,8 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     depth = max(1, math.ceil(path / period)) if logic else int(work.pipelined)
     ff_terms = dict(work.ff)
     ff_terms["pipeline_bits"] = ff_terms.pop("adder_bits", 0.0) * path / period
+    multiply_stages = math.ceil(device.logic_delay * timing.multiply_ns / period)
+    ff_terms["product_register_bits"] = ff_terms.pop("dsp_product_bits", 0.0) * multiply_stages
     lut_terms, bram = dict(work.lut), work.bram18
     if fifo is not None:
         lut_terms = _summed(lut_terms, fifo.lut)
@@ -148,7 +150,12 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
         bram += fifo.bram18
     lut = calibrations.apply(lut_terms, coefficients.lut)
     ff = calibrations.apply(ff_terms, coefficients.ff)
-    if io_type == "io_stream":
+    if io_type == "io_stream" and not work.pixel_loop_pipelined:
+        # the worst case of a loop that is not pipelined: every pixel calls the kernel, which takes its
+        # rounds (or, for the Resource strategy, its reuse-factor loop and weight ROM reads) and pipeline depth
+        kernel = work.loop_ii + depth + (timing.resource_cycles if work.resource_kernel else 0)
+        latency = ii = work.iterations * kernel + STREAM_HANDSHAKE_CYCLES
+    elif io_type == "io_stream":
         latency = work.iterations * work.loop_ii + depth + STREAM_HANDSHAKE_CYCLES if work.pipelined else 0
         ii = latency
     else:

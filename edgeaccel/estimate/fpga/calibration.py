@@ -27,6 +27,7 @@ class Timing:
     multiply_ns: float
     add_ns: float
     top_cycles: int
+    resource_cycles: int = 0
 
 
 @dataclass(frozen=True)
