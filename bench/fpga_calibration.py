@@ -233,17 +233,18 @@ def residual_ranges(fit_rows: list[dict], records: dict, tools: dict, left_out: 
 
 def evaluate(rows: list[dict], records: dict, calibration) -> list[dict]:
     """Estimate against report, figure by figure, for each row."""
-    table = []
-    for row in rows:
-        estimate = estimate_row(row, records[row["id"]], calibration)
-        entry = {"id": row["id"], "tool": row["tool"]}
-        for figure in FIGURES + ("ii_cycles",):
-            value, report = estimate[figure], reported(row, figure)
-            low, high = calibration.range_of(figure, value) if figure in FIGURES else (value, value)
-            entry[figure] = {"estimate": value, "report": report, "error": relative_error(value, report),
-                             "within_range": low <= report <= high}
-        table.append(entry)
-    return table
+    return [compared(row, estimate_row(row, records[row["id"]], calibration), calibration) for row in rows]
+
+
+def compared(row: dict, estimate: dict, calibration) -> dict:
+    """One row's estimate against its report: the error, and whether the report is within the estimate's range."""
+    entry = {"id": row["id"], "tool": row["tool"]}
+    for figure in FIGURES + ("ii_cycles",):
+        value, report = estimate[figure], reported(row, figure)
+        low, high = calibration.range_of(figure, value) if figure in FIGURES else (value, value)
+        entry[figure] = {"estimate": value, "report": report, "error": relative_error(value, report),
+                         "within_range": low <= report <= high}
+    return entry
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,11 +14,14 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   reuse factor R > 1 the `ALLOCATION` pragma caps the multiplications at ceil(products / R)
   instances: shared between constants, each is a generic data x weight multiplier (a DSP when both
   are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
-  output, unshared; the function is pipelined with II = R.
-- The Resource strategy (`dense_resource`) keeps ceil(products / R) generic multipliers and the
-  weights in a ROM of that many words times the weight width, R deep (BRAM when R > 1).
-- io_stream convolutions and pooling read one pixel per R cycles and keep (filter height - 1)
-  lines of the input in shift registers (`ap_shift_reg`), the window in registers.
+  output, unshared; the interval is the number of rounds the allowed multipliers need
+  (`multiplier_rounds`), R when no weight is zero.
+- The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers
+  and the weights in a ROM of that many words times the weight width, R deep; with R = 1 the ROM
+  index is constant and the weights are constants, as in the Latency strategy.
+- io_stream convolutions and pooling keep (filter height - 1) lines of the input in shift registers
+  (`ap_shift_reg`, registers in the published reports), the window in registers, and read one pixel
+  per interval where the tool pipelines the pixel loop (`TOOLS`), else one per kernel latency.
 - Tables (sigmoid, tanh, softmax's exp and 1/x) are ROMs of `table_size` words; every two
   lookups per cycle take one copy (dual-port BRAM18), and the function runs with II = its reuse factor.
 - Every io_stream layer output is a FIFO `depth` deep (the pixels, hls4ml's stream pragma):
