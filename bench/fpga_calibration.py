@@ -58,8 +58,8 @@ PRIORS = {
 }
 RIDGE = 5.0
 RANGE_PERCENTILES = (10, 90)
-MULTIPLY_NS = [0.5 * k for k in range(1, 11)]
-ADD_NS = [0.2 * k for k in range(1, 11)]
+MULTIPLY_NS = [round(0.5 * k, 1) for k in range(1, 11)]
+ADD_NS = [round(0.2 * k, 1) for k in range(1, 11)]
 TOP_CYCLES = range(0, 3)
 RESOURCE_CYCLES = range(0, 9)
 
