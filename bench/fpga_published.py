@@ -2,11 +2,14 @@
 
 `edgeaccel/estimate/data/fpga_reports.csv` lists synthesis reports other people published
 (repository, commit, path). Each row names one of the builders below, which re-creates that
-design's Keras model from its source and the hls4ml configuration the report was made with. The
-original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR) cannot be
-downloaded here, so each model is trained on synthetic data of the same shape, with the
-published initializer, regularizer and pruning, so that its weights have the structure the
-estimate reads (zero, power-of-two and few-digit constants).
+design's Keras model from its source and the hls4ml configuration the report was made with (for
+the designs whose firmware was committed beside the report, every layer's published type and reuse
+factor: `DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN,
+UCI HAR, MNIST, smart-pixel, DeepPicar and top-tagging samples) cannot be downloaded here, so each
+model is trained on synthetic data of the same shape, with the published initializer, regularizer,
+quantizers and pruning, so that its weights have the structure the estimate reads (zero,
+power-of-two and few-digit constants) but not the published values: a count that depends on exact
+zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
 
 `records_for(row)` converts the rebuilt model with hls4ml 1.3 (through edgeaccel's adapter) in
 the published configuration and returns the per-layer records the estimate is computed from.
@@ -399,9 +402,9 @@ def deeppicar_cnn(filters: tuple, kernels: tuple, strides: tuple, input_quantize
 
 
 def toptag_rnn(kind: str, units: int, dense_units: int, name: str):
-    """The top-tagging recurrent network of the hls4ml RNN paper (arXiv:2207.00559) as uw-acme/HLS4ML_VS_MANUAL
-    rebuilt it (documents/Benchmarks/Toptag, RNN/toptagging, GRU/model_1): 20 particles x 6 features through a
-    GRU or LSTM, Dense + ReLU, Dense(1) + sigmoid."""
+    """The top-tagging recurrent network as uw-acme/HLS4ML_VS_MANUAL built it (documents/Benchmarks/Toptag,
+    RNN/toptagging and GRU/model_1; firmware/parameters.h beside each report): 20 particles x 6 features
+    through a GRU or LSTM, Dense + ReLU, Dense(1) + sigmoid."""
     tf = _tf()
     layers = tf.keras.layers
     recurrent = layers.GRU if kind == "GRU" else layers.LSTM
@@ -441,6 +444,7 @@ def _binary_training(model, shape: tuple, epochs: int, prune: tuple = (), sparsi
 def _mnist_training(model):
     x, y = _patterns(3000, (28, 28, 1), model.output_shape[-1])
     return _fit(model, x, y, epochs=3, learning_rate=0.003)
+
 
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
