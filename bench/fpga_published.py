@@ -2,16 +2,20 @@
 
 `edgeaccel/estimate/data/fpga_reports.csv` lists synthesis reports other people published
 (repository, commit, path). Each row names one of the builders below, which re-creates that
-design's Keras model from its source and the hls4ml configuration the report was made with. The
-original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR) cannot be
-downloaded here, so each model is trained on synthetic data of the same shape, with the
-published initializer, regularizer and pruning, so that its weights have the structure the
-estimate reads (zero, power-of-two and few-digit constants).
+design's Keras model from its source and the hls4ml configuration the report was made with (for
+the designs whose firmware was committed beside the report, every layer's published type and reuse
+factor: `DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN,
+UCI HAR, MNIST, smart-pixel, DeepPicar and top-tagging samples) cannot be downloaded here, so each
+model is trained on synthetic data of the same shape, with the published initializer, regularizer,
+quantizers and pruning, so that its weights have the structure the estimate reads (zero,
+power-of-two and few-digit constants) but not the published values: a count that depends on exact
+zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
 
 `records_for(row)` converts the rebuilt model with hls4ml 1.3 (through edgeaccel's adapter) in
 the published configuration and returns the per-layer records the estimate is computed from.
 """
 
+import copy
 import functools
 import tempfile
 from pathlib import Path
@@ -56,8 +60,11 @@ def _patterns(samples: int, shape: tuple, classes: int):
 
 
 def _fit(model, x, y, epochs: int, learning_rate: float, batch_size: int = 256, callbacks=()):
+    """Adam on cross-entropy for a sigmoid or softmax output, on mean squared error for a linear one."""
     tf = _tf()
-    loss = "binary_crossentropy" if y.shape[-1] == 1 else "categorical_crossentropy"
+    output = getattr(getattr(model.layers[-1], "activation", None), "__name__", "")
+    loss = ("mse" if output not in ("sigmoid", "softmax") else
+            "binary_crossentropy" if y.shape[-1] == 1 else "categorical_crossentropy")
     model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate), loss=loss)
     model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0, shuffle=True, callbacks=list(callbacks))
     return model
@@ -287,8 +294,187 @@ def _har_training(model):
     return _fit(model, x, y, epochs=15, learning_rate=0.003)
 
 
-ARCHITECTURES = {"jet_mlp": jet_mlp, "jet_mlp_pruned": jet_mlp, "jet_qmlp_pruned": jet_qmlp, "svhn_cnn_pruned": svhn_cnn,
-                 "svhn_qcnn_pruned": svhn_qcnn, "dense16x5": dense16x5, "dnd_qmlp4": dnd_qmlp4, "har_conv1d": har_conv1d}
+
+def jet_qmlp8():
+    """hls4ml-tutorial deploy/vivado_flow/vivado_flow.ipynb (commit 4fbceaa): the jet tagger shrunk for a MiniZed,
+    QDense 16-8-8-8-5 with quantized_bits(6,0,alpha=1) kernels and biases, quantized_relu(6), softmax; pruned to
+    75% (ConstantSparsity(0.75, begin_step=2000))."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    l1 = tf.keras.regularizers.l1(0.0001)
+    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1),
+         "kernel_initializer": "lecun_uniform", "kernel_regularizer": l1}
+    model = tf.keras.Sequential(name="jet_qmlp8")
+    model.add(QDense(8, input_shape=(16,), name="fc1", **q))
+    model.add(QActivation(quantized_relu(6), name="relu1"))
+    model.add(QDense(8, name="fc2", **q))
+    model.add(QActivation(quantized_relu(6), name="relu2"))
+    model.add(QDense(8, name="fc3", **q))
+    model.add(QActivation(quantized_relu(6), name="relu3"))
+    model.add(QDense(5, name="output", **q))
+    model.add(tf.keras.layers.Activation("softmax", name="softmax"))
+    return model
+
+
+def l1_llp_tagger():
+    """Brainz22/L1JetTagger qkerasModel.py: 10 particles x 14 features, two pointwise QConv1D(10) with
+    quantized_bits(8,3,alpha=1) and quantized_relu(8), GlobalAveragePooling1D, QDense 10 + quantized_relu(8),
+    QDense 1, sigmoid; pruned to 75% (ConstantSparsity(0.75, begin_step=2000))."""
+    tf = _tf()
+    from qkeras import QActivation, QConv1D, QDense, quantized_bits, quantized_relu
+
+    l1 = tf.keras.regularizers.l1(0.0001)
+    q = {"kernel_quantizer": quantized_bits(8, 3, alpha=1), "bias_quantizer": quantized_bits(8, 3, alpha=1),
+         "kernel_initializer": "lecun_uniform", "kernel_regularizer": l1, "bias_regularizer": l1}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(10, 14), name="input_1")
+    x = QConv1D(filters=10, kernel_size=1, strides=1, name="q_conv1d", **q)(x)
+    x = QActivation(quantized_relu(8), name="q_activation")(x)
+    x = QConv1D(filters=10, kernel_size=1, strides=1, name="q_conv1d_1", **q)(x)
+    x = QActivation(quantized_relu(8), name="q_activation_1")(x)
+    x = layers.GlobalAveragePooling1D(name="global_average_pooling1d")(x)
+    x = QDense(10, name="q_dense", **q)(x)
+    x = QActivation(quantized_relu(8), name="q_activation_2")(x)
+    x = QDense(1, name="q_dense_1", **q)(x)
+    return tf.keras.Model(inputs, layers.Activation("sigmoid", name="sigmoid")(x), name="l1_llp_tagger")
+
+
+def smartpixel_dnn(weight_bits: int, weight_integer: int, relu_bits: int, bn_names: tuple, relu_names: tuple, name: str):
+    """Alezander9/ML_FPGAonPixel HLS/src/alex_model (and cnn_small) keras_model.h5: the smart-pixel filter,
+    y-profile input 53, QDense 24 + BatchNormalization + quantized_relu, QDense 12 + BatchNormalization +
+    quantized_relu, QDense 1, with quantized_bits(weight_bits, weight_integer, alpha=1) kernels and biases."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(weight_bits, weight_integer, alpha=1),
+         "bias_quantizer": quantized_bits(weight_bits, weight_integer, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(53,), name="y_timed_input")
+    for i, units in enumerate((24, 12)):
+        x = QDense(units, name=f"dense{i + 1}", **q)(x)
+        x = layers.BatchNormalization(name=bn_names[i])(x)
+        x = QActivation(quantized_relu(relu_bits), name=relu_names[i])(x)
+    return tf.keras.Model(inputs, QDense(1, name="dense_output", **q)(x), name=name)
+
+
+def smartpixel_cnn(filters: tuple, dense_units: int, bits: int, integer: int, relu: str, batchnorm: bool, name: str):
+    """Alezander9/ML_FPGAonPixel HLS/src/cnn_large and HLS/package/pruned_cnn keras_model.h5: the smart-pixel
+    CNN, an 8x13x1 y-profile through two 3x3 'same' QConv2D (QConv2DBatchnorm in pruned_cnn) + quantized_relu +
+    MaxPooling2D(2), flattened and concatenated with the scalar y0 input, QDense + quantized_relu, QDense 1,
+    sigmoid; quantized_bits(bits, integer, alpha=1) kernels and biases, the dense layers pruned."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QConv2DBatchnorm, QDense, quantized_bits
+
+    q = {"kernel_quantizer": quantized_bits(bits, integer, alpha=1), "bias_quantizer": quantized_bits(bits, integer, alpha=1)}
+    layers = tf.keras.layers
+    conv = QConv2DBatchnorm if batchnorm else QConv2D
+    image = layers.Input(shape=(8, 13, 1), name="y_profile_input")
+    x = image
+    for i, count in enumerate(filters):
+        x = conv(count, (3, 3), padding="same", name=f"conv{i + 1}", **q)(x)
+        x = QActivation(relu, name=f"q_activation_{9 + i}")(x)
+        x = layers.MaxPooling2D((2, 2), name=f"maxpool{i + 1}")(x)
+    y0 = layers.Input(shape=(1,), name="y0_input")
+    x = layers.Concatenate(name="concat")([layers.Flatten(name="flattened")(x), y0])
+    x = QActivation(relu, name="q_activation_11")(QDense(dense_units, name="dense1", **q)(x))
+    x = layers.Activation("sigmoid", name="output_sigmoid")(QDense(1, name="dense2", **q)(x))
+    return tf.keras.Model([image, y0], x, name=name)
+
+
+def deeppicar_cnn(filters: tuple, kernels: tuple, strides: tuple, input_quantizer: bool, names: tuple, name: str):
+    """tsopeter/753-FPGA (DeepPicar steering CNNs found by NAS, keras_model.keras beside each report): a 64x64x1
+    8-bit image through QConv2D layers with quantized_bits(6,1,alpha=1) kernels and biases, each followed by
+    quantized_relu(6), flattened into a QDense(1) steering output."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(6, 1, alpha=1), "bias_quantizer": quantized_bits(6, 1, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(64, 64, 1), name="input_1")
+    if input_quantizer:
+        x = QActivation(quantized_bits(8, 0, keep_negative=False, alpha=1 / 255), name="q_activation_139")(x)
+    for (conv_name, relu_name), count, kernel, stride in zip(names[:-1], filters, kernels, strides):
+        x = QConv2D(count, (kernel, kernel), strides=(stride, stride), name=conv_name, **q)(x)
+        x = QActivation(quantized_relu(6), name=relu_name)(x)
+    x = QDense(1, name=names[-1], **q)(layers.Flatten(name="flatten")(x))
+    return tf.keras.Model(inputs, x, name=name)
+
+
+def toptag_rnn(kind: str, units: int, dense_units: int, name: str):
+    """The top-tagging recurrent network as uw-acme/HLS4ML_VS_MANUAL built it (documents/Benchmarks/Toptag,
+    RNN/toptagging and GRU/model_1; firmware/parameters.h beside each report): 20 particles x 6 features
+    through a GRU or LSTM, Dense + ReLU, Dense(1) + sigmoid."""
+    tf = _tf()
+    layers = tf.keras.layers
+    recurrent = layers.GRU if kind == "GRU" else layers.LSTM
+    x = inputs = layers.Input(shape=(20, 6), name="input_1")
+    x = recurrent(units, name="layer1")(x)
+    x = layers.Dense(dense_units, activation="relu", name="layer3" if units == 20 else "layer2")(x)
+    return tf.keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="output_sigmoid")(x), name=name)
+
+
+def mnist_cnn(kernels: tuple, filters: tuple, pools: tuple, classes: int, softmax: bool, name: str):
+    """pominiq/DNNonSilicon Folder_1_TensorFlow_model/Scr_1_TensorFlowCNN.py (and keras_model.h5 beside each
+    report): a small float MNIST CNN, Conv2D + ReLU + MaxPooling2D blocks, Flatten, Dense (softmax or linear)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(name=name)
+    model.add(layers.Input(shape=(28, 28, 1), name="conv2d_input"))
+    for i, (kernel, count, pool) in enumerate(zip(kernels, filters, pools)):
+        suffix = f"_{i}" if i else ""
+        model.add(layers.Conv2D(count, (kernel, kernel), activation="relu", name=f"conv2d{suffix}"))
+        model.add(layers.MaxPooling2D((pool, pool), name=f"max_pooling2d{suffix}"))
+    model.add(layers.Flatten(name="flatten"))
+    model.add(layers.Dense(classes, activation="softmax" if softmax else None, name="dense"))
+    return model
+
+
+def _binary_training(model, shape: tuple, epochs: int, prune: tuple = (), sparsity: float = 0.0, samples: int = 4000):
+    """Synthetic stand-in for the source's data (binary labels), a few epochs, then magnitude pruning of `prune`."""
+    x, y = _patterns(samples, shape, 2) if len(shape) > 1 else _classification(samples, shape[0], 2)
+    y = y[:, 1:]
+    inputs = x
+    if len(model.inputs) == 2:
+        inputs = [x, np.random.default_rng(SEED).normal(size=(samples, 1)).astype(np.float32)]
+    _fit(model, inputs, y, epochs=epochs, learning_rate=0.003)
+    return _prune(model, sparsity, list(prune), inputs, y, epochs=2, learning_rate=0.001) if prune else model
+
+
+def _mnist_training(model):
+    x, y = _patterns(3000, (28, 28, 1), model.output_shape[-1])
+    return _fit(model, x, y, epochs=3, learning_rate=0.003)
+
+
+_PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
+_DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
+                                       ("q_conv2d_141", "q_activation_142"), ("q_conv2d_143", "q_activation_143"), "output_1"),
+                    "deeppicar_1100_000": (("conv1", "q_activation"), ("q_conv2d", "q_activation_1"),
+                                           ("q_conv2d_1", "q_activation_2"), "output_1")}
+
+ARCHITECTURES = {
+    "jet_mlp": jet_mlp, "jet_mlp_pruned": jet_mlp, "jet_qmlp_pruned": jet_qmlp, "svhn_cnn_pruned": svhn_cnn,
+    "svhn_qcnn_pruned": svhn_qcnn, "dense16x5": dense16x5, "dnd_qmlp4": dnd_qmlp4, "har_conv1d": har_conv1d,
+    "jet_qmlp8_pruned": jet_qmlp8,
+    "l1_llp_tagger": l1_llp_tagger,
+    "smartpixel_dnn_q10": lambda: smartpixel_dnn(10, 0, 10, *_PIXEL_RELU, name="smartpixel_dnn_q10"),
+    "smartpixel_dnn_q8": lambda: smartpixel_dnn(8, 2, 12, ("batch_normalization_18", "batch_normalization_19"),
+                                                ("q_activation_18", "q_activation_19"), name="smartpixel_dnn_q8"),
+    "smartpixel_dnn_q10_r15": lambda: smartpixel_dnn(10, 0, 15, ("batch_normalization_9", "batch_normalization_10"),
+                                                     ("q_activation_8", "q_activation_9"), name="smartpixel_dnn_q10_r15"),
+    "smartpixel_cnn_large": lambda: smartpixel_cnn((8, 13), 13, 10, 2, "quantized_relu(10)", False, "smartpixel_cnn_large"),
+    "smartpixel_cnn_pruned": lambda: smartpixel_cnn((2, 4), 4, 24, 8, "quantized_relu(24,8)", True, "smartpixel_cnn_pruned"),
+    "deeppicar_best": lambda: deeppicar_cnn((2, 4, 5, 6), (5, 5, 5, 3), (2, 2, 2, 1), True, _DEEPPICAR_NAMES["deeppicar_best"],
+                                            "deeppicar_best"),
+    "deeppicar_1100_000": lambda: deeppicar_cnn((2, 4, 5), (5, 5, 5), (2, 2, 2), False, _DEEPPICAR_NAMES["deeppicar_1100_000"],
+                                                "deeppicar_1100_000"),
+    "toptag_gru20": lambda: toptag_rnn("GRU", 20, 64, "toptag_gru20"),
+    "toptag_gru5": lambda: toptag_rnn("GRU", 5, 5, "toptag_gru5"),
+    "toptag_lstm20": lambda: toptag_rnn("LSTM", 20, 64, "toptag_lstm20"),
+    "mnist_cnn": lambda: mnist_cnn((3, 3), (4, 8), (4, 2), 10, True, "mnist_cnn"),
+    "mnist_cnn_linear": lambda: mnist_cnn((3, 3), (4, 8), (4, 2), 10, False, "mnist_cnn_linear"),
+    "mnist_cnn_k4": lambda: mnist_cnn((4,), (4,), (4,), 12, True, "mnist_cnn_k4"),
+}
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
     "jet_mlp_pruned": lambda model: _jet_training(model, pruned=True),
@@ -298,6 +484,21 @@ TRAINING = {
     "dense16x5": lambda model: model,
     "dnd_qmlp4": _dnd_training,
     "har_conv1d": _har_training,
+    "jet_qmlp8_pruned": lambda model: _jet_training(model, pruned=True),
+    "l1_llp_tagger": lambda model: _binary_training(model, (10, 14), 10, ("q_conv1d", "q_conv1d_1", "q_dense", "q_dense_1"), 0.75),
+    "smartpixel_dnn_q10": lambda model: _binary_training(model, (53,), 10, ("dense1", "dense2", "dense_output"), 0.3),
+    "smartpixel_dnn_q8": lambda model: _binary_training(model, (53,), 10),
+    "smartpixel_dnn_q10_r15": lambda model: _binary_training(model, (53,), 10, ("dense1", "dense2", "dense_output"), 0.3),
+    "smartpixel_cnn_large": lambda model: _binary_training(model, (8, 13, 1), 6, ("dense1", "dense2"), 0.25),
+    "smartpixel_cnn_pruned": lambda model: _binary_training(model, (8, 13, 1), 6, ("dense1", "dense2"), 0.5),
+    "deeppicar_best": lambda model: _binary_training(model, (64, 64, 1), 3, samples=2000),
+    "deeppicar_1100_000": lambda model: _binary_training(model, (64, 64, 1), 3, samples=2000),
+    "toptag_gru20": lambda model: _binary_training(model, (20, 6), 5),
+    "toptag_gru5": lambda model: _binary_training(model, (20, 6), 5),
+    "toptag_lstm20": lambda model: _binary_training(model, (20, 6), 5),
+    "mnist_cnn": _mnist_training,
+    "mnist_cnn_linear": _mnist_training,
+    "mnist_cnn_k4": _mnist_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -307,7 +508,89 @@ _FIXED_16_6 = "fixed<16,6>"
 _RELU_RND_SAT = "fixed<16,6,RND,SAT>"
 
 
+def _fixed(bits: int, integer: int) -> dict:
+    return {"weight": f"fixed<{bits},{integer}>", "bias": f"fixed<{bits},{integer}>"}
+
+
+def _relu(bits: int, integer: int = 0) -> dict:
+    return {"Precision": {"result": f"ufixed<{bits},{integer},RND_CONV,SAT>"}}
+
+
+def _types(weight: tuple, result: str, accum: str | None = None, **extra) -> dict:
+    return {"Precision": _fixed(*weight) | {"result": result} | ({"accum": accum} if accum else {})} | extra
+
+
+def _linear_kept_out(results: dict) -> dict:
+    """The linear activation hls4ml puts after each named layer, typed like that layer's result so that
+    hls4ml removes it, as it did in the published design (whose firmware has no such layer)."""
+    return {f"{name}_linear": {"Precision": {"result": result}} for name, result in results.items()}
+
+
+# The published designs' per-layer configuration, read off the firmware (parameters.h, defines.h) and
+# hls4ml_config.yml committed beside each report; layers not named take the row's model-wide precision,
+# reuse factor and strategy.
+_F16_6 = "fixed<16,6>"
+DESIGN_LAYERS = {
+    "jet_qmlp8_pruned": {**{name: _types((7, 1), _F16_6, _F16_6) for name in ("fc1", "fc2", "fc3", "output")},
+                         **{name: {"Precision": {"result": "fixed<7,1>"}} for name in ("relu1", "relu2", "relu3")},
+                         "softmax": {"Precision": {"exp_table": "fixed<18,8>", "inv_table": "fixed<18,4>"}}},
+    "l1_llp_tagger": {"input_1": {"Precision": {"result": "fixed<10,3>"}},
+                      **{name: _types((8, 4), _F16_6, _F16_6, ReuseFactor=2)
+                         for name in ("q_conv1d", "q_conv1d_1")},
+                      **{name: _types((8, 4), _F16_6, _F16_6) for name in ("q_dense", "q_dense_1")},
+                      **{name: _relu(8) for name in ("q_activation", "q_activation_1", "q_activation_2")}},
+    "smartpixel_dnn_q10": {**{name: _types((10, 1), _F16_6, _F16_6) for name in ("dense1", "dense2", "dense_output")},
+                           **{name: {"Precision": {"scale": _F16_6, "bias": _F16_6, "result": _F16_6}}
+                              for name in ("batch_normalization", "batch_normalization_1")},
+                           **{name: _relu(10) for name in ("q_activation", "q_activation_1")}},
+    "smartpixel_dnn_q8": {"y_timed_input": {"Precision": {"result": "fixed<12,2>"}},
+                          **{name: _types((8, 3), "fixed<12,2>", _F16_6) for name in ("dense1", "dense2", "dense_output")},
+                          **{name: {"Precision": {"scale": _F16_6, "bias": "fixed<8,2>", "result": "fixed<12,2>"}}
+                             for name in ("batch_normalization_18", "batch_normalization_19")},
+                          **{name: {"Precision": {"result": "fixed<12,2>"}} for name in ("q_activation_18", "q_activation_19")}},
+    "smartpixel_dnn_q10_r15": {"y_timed_input": {"Precision": {"result": _F16_6}},
+                               "dense1": _types((10, 1), _F16_6, "fixed<15,5>", ReuseFactor=1272),
+                               "dense2": _types((10, 1), _F16_6, "fixed<15,5>", ReuseFactor=288),
+                               "dense_output": _types((10, 1), _F16_6, "fixed<15,5>", ReuseFactor=12),
+                               **{name: {"Precision": {"scale": _F16_6, "bias": "fixed<15,5>", "result": _F16_6}, "ReuseFactor": 10000}
+                                  for name in ("batch_normalization_9", "batch_normalization_10")},
+                               **{name: _relu(15) | {"ReuseFactor": 10000} for name in ("q_activation_8", "q_activation_9")},
+                               **_linear_kept_out({"dense1": _F16_6, "dense2": _F16_6, "dense_output": _F16_6})},
+    "smartpixel_cnn_large": {**{name: _types((10, 3), _F16_6, _F16_6) for name in ("conv1", "conv2", "dense1", "dense2")},
+                             **{f"q_activation_{i}": _relu(10) for i in (9, 10, 11)}},
+    "smartpixel_cnn_pruned": {**{name: _types((24, 9), _F16_6, "fixed<32,10>") for name in ("conv1", "conv2", "dense1", "dense2")},
+                              **{f"q_activation_{i}": _relu(24, 8) for i in (9, 10, 11)},
+                              **{name: {"Precision": {"result": _F16_6}} for name in
+                                 ("y_profile_input", "y0_input", "maxpool1", "maxpool2", "concat", "flattened", "output_sigmoid")},
+                              **_linear_kept_out({"conv1": _F16_6, "conv2": _F16_6, "dense1": _F16_6, "dense2": _F16_6})},
+    "deeppicar_best": {"input_1": {"Precision": {"result": "uint<8>"}},
+                       "q_activation_139": {"Precision": {"result": "fixed<8,1,RND_CONV,SAT>"}},
+                       "conv1": _types((6, 2), "fixed<20,9>", "fixed<20,9>", ReuseFactor=50),
+                       "q_conv2d_140": _types((6, 2), "fixed<19,9>", "fixed<19,9>", ReuseFactor=50),
+                       "q_conv2d_141": _types((6, 2), "fixed<20,10>", "fixed<20,10>", ReuseFactor=50),
+                       "q_conv2d_143": _types((6, 2), "fixed<19,9>", "fixed<19,9>", ReuseFactor=45),
+                       "output_1": _types((6, 2), "fixed<19,9>", "fixed<19,9>", ReuseFactor=54),
+                       **{f"q_activation_{i}": _relu(6) for i in (140, 141, 142, 143)},
+                       **_linear_kept_out({"conv1": "fixed<20,9>", "q_conv2d_140": "fixed<19,9>", "q_conv2d_141": "fixed<20,10>",
+                                           "q_conv2d_143": "fixed<19,9>", "output_1": "fixed<19,9>"})},
+    "deeppicar_1100_000": {"input_1": {"Precision": {"result": "uint<8>"}},
+                           "conv1": _types((6, 2), "fixed<20,16>", "fixed<20,16>", ReuseFactor=50),
+                           "q_conv2d": _types((6, 2), "fixed<19,9>", "fixed<19,9>", ReuseFactor=50),
+                           "q_conv2d_1": _types((6, 2), "fixed<20,10>", "fixed<20,10>", ReuseFactor=50),
+                           "output_1": _types((6, 2), _F16_6, "fixed<20,10>", ReuseFactor=25),
+                           "output_1_linear": {"Precision": {"result": "fixed<4,0>"}},
+                           **{name: _relu(6) for name in ("q_activation", "q_activation_1", "q_activation_2")},
+                           **_linear_kept_out({"conv1": "fixed<20,16>", "q_conv2d": "fixed<19,9>", "q_conv2d_1": "fixed<20,10>"})},
+    "mnist_cnn": {"dense_softmax": {"Precision": {"exp_table": "fixed<18,8,RND,SAT>", "inv_table": "fixed<18,8,RND,SAT>"}}},
+    "mnist_cnn_linear": {"conv2d": {"ReuseFactor": 9}, "conv2d_1": {"ReuseFactor": 9}},
+    "mnist_cnn_k4": {"dense": {"Strategy": "Resource"},
+                     "dense_softmax": {"Precision": {"exp_table": "fixed<18,8,RND,SAT>", "inv_table": "fixed<18,8,RND,SAT>"}}},
+}
+
+
 def _published_config(model_name: str, model, row: dict) -> dict:
+    if model_name in DESIGN_LAYERS:
+        return _design_config(model_name, row)
     strategy = row["strategy"].capitalize()
     config = {"Model": {"Precision": row["precision"], "ReuseFactor": int(row["reuse_factor"]), "Strategy": strategy},
               "LayerName": {}}
@@ -330,6 +613,13 @@ def _published_config(model_name: str, model, row: dict) -> dict:
             entry["Precision"] = {"exp_table": "fixed<18,8>", "inv_table": "fixed<18,4>"}
         layers[layer.name] = entry
     return config
+
+
+def _design_config(model_name: str, row: dict) -> dict:
+    """The row's model-wide precision, reuse factor and strategy, and the published per-layer entries."""
+    model_wide = {"ReuseFactor": int(row["reuse_factor"]), "Strategy": row["strategy"].capitalize()}
+    layers = {name: model_wide | copy.deepcopy(entry) for name, entry in DESIGN_LAYERS[model_name].items()}
+    return {"Model": {"Precision": row["precision"]} | model_wide, "LayerName": layers}
 
 
 @functools.lru_cache(maxsize=None)

@@ -2,13 +2,13 @@
 
 The table is edgeaccel/estimate/data/fpga_reports.csv (sources: fastmachinelearning/hls4ml-tutorial
 notebook outputs and committed reports, fastmachinelearning/hls4ml test/pytest/test_report,
-thaarres/dnd_hls4ml, seanlipps/ECE226_CoDesign); bench/fpga_published.py rebuilds every design in
-code, citing its source. The default tests use the stored hls4ml 1.3 layer records of the rebuilt
-designs; the zoo test rebuilds and converts every model first.
+thaarres/dnd_hls4ml, seanlipps/ECE226_CoDesign, Alezander9/ML_FPGAonPixel, tsopeter/753-FPGA,
+uw-acme/HLS4ML_VS_MANUAL, pominiq/DNNonSilicon, Brainz22/L1JetTagger); bench/fpga_published.py
+rebuilds every design in code, citing its source. The default tests use the stored hls4ml 1.3 layer
+records of the rebuilt designs; the zoo test rebuilds and converts every model first.
 """
 
-import csv
-import io
+import hashlib
 import json
 import re
 import statistics
@@ -19,66 +19,79 @@ import pytest
 from bench import fpga_calibration, fpga_published
 from edgeaccel.estimate.fpga import calibration
 
-# Measured on the held-out rows (bench/fpga_calibration.py prints them; BENCHMARKS.md has them beside
-# rule4ml's). The issue's goal is 25% for every figure: FF misses it (see the report).
-HELDOUT_MEDIAN_ERROR_BOUND = {"lut": 0.25, "ff": 0.30, "dsp": 0.25, "bram18": 0.25, "latency_cycles": 0.25}
-HELDOUT_II_EXACT_AT_LEAST = 7
+FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
+# Measured on the held-out families (bench/fpga_calibration.py prints them; BENCHMARKS.md has them
+# beside rule4ml's): recurrent layers, an io_parallel pointwise Conv1D and Resource-strategy strided
+# io_stream convolutions under Vitis HLS, none of which a fitted family has. The issue's goal is 25%:
+# only FF and DSP come near it. These bounds pin the figures so that a change that worsens them fails.
+HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.74, "ff": 0.42, "dsp": 0.21, "bram18": 0.91, "latency_cycles": 0.89}
+HELDOUT_FAMILIES = {"deeppicar_cnn", "l1_llp_jet_tagger", "toptag_rnn"}
 
 
 def _rows() -> list[dict]:
-    text = resources.files("edgeaccel.estimate").joinpath("data", "fpga_reports.csv").read_text()
-    return list(csv.DictReader(io.StringIO(text)))
+    return fpga_calibration.read_rows()
 
 
 def test_every_row_names_its_source_and_a_rebuilt_model():
     rows = _rows()
     records = fpga_calibration.read_records()
-    assert len(rows) == 24 and len({row["id"] for row in rows}) == 24
+    assert len(rows) == 41 and len({row["id"] for row in rows}) == 41
     for row in rows:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+", row["source_repository"]) and re.fullmatch(r"[0-9a-f]{40}", row["source_commit"])
-        assert row["source_path"] and row["model"] in fpga_published.ARCHITECTURES
-        assert row["split"] in ("fit", "heldout") and row["tool"] in ("vivado", "vitis")
+        assert row["source_path"] and row["model"] in fpga_published.ARCHITECTURES and row["family"]
+        assert row["tool"] in ("vivado", "vitis") and re.fullmatch(r"\d\.\d", row["hls4ml_release"])
         assert row["id"] in records and records[row["id"]]
         for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
             assert float(row[figure]) >= 0
-    assert sum(row["split"] == "heldout" for row in rows) == 9
+    assert sum(row["tool"] == "vitis" for row in rows) == 12 and sum(row["strategy"] == "resource" for row in rows) == 7
+
+
+def test_the_split_is_a_third_of_the_families_by_hash_and_never_splits_a_family():
+    rows = _rows()
+    families = {row["family"] for row in rows}
+    ranked = sorted(families, key=lambda family: hashlib.sha256(family.encode()).hexdigest())
+    assert fpga_calibration.heldout_families(families) == set(ranked[:len(families) // 3]) == HELDOUT_FAMILIES
+    for family in families:
+        assert len({row["split"] for row in rows if row["family"] == family}) == 1
+    assert sum(row["split"] == "heldout" for row in rows) == 7
+    assert {row["model"] for row in rows if row["split"] == "heldout"}.isdisjoint(
+        {row["model"] for row in rows if row["split"] == "fit"})
 
 
 def _heldout_summary(records: dict) -> dict:
     rows = [row for row in _rows() if row["split"] == "heldout"]
     table = fpga_calibration.evaluate(rows, records, calibration.shipped())
-    medians = {figure: statistics.median(entry[figure]["error"] for entry in table) for figure in HELDOUT_MEDIAN_ERROR_BOUND}
+    medians = {figure: statistics.median(entry[figure]["error"] for entry in table) for figure in FIGURES}
     exact = sum(entry["ii_cycles"]["estimate"] == entry["ii_cycles"]["report"] for entry in table)
     return {"medians": medians, "ii_exact": exact, "table": table}
 
 
 def test_heldout_reports_are_estimated_within_the_measured_error():
     summary = _heldout_summary(fpga_calibration.read_records())
-    for figure, bound in HELDOUT_MEDIAN_ERROR_BOUND.items():
+    for figure, bound in HELDOUT_MEDIAN_ERROR_AT_MOST.items():
         assert summary["medians"][figure] <= bound, (figure, summary["medians"])
-    assert summary["ii_exact"] >= HELDOUT_II_EXACT_AT_LEAST
     shipped = calibration.shipped().summary
-    assert shipped["heldout_rows"] == 9 and shipped["fit_rows"] == 15
+    assert shipped["heldout_rows"] == 7 and shipped["fit_rows"] == 34
+    assert set(shipped["heldout_families"]) == HELDOUT_FAMILIES
     assert shipped["heldout_median_error_percent"] == {f: round(100 * v, 1) for f, v in summary["medians"].items()}
+    assert shipped["heldout_ii_exact"] == f"{summary['ii_exact']} of 7"
 
 
-def test_the_shipped_calibration_is_the_fit_of_the_fit_rows():
-    """Nobody edits the coefficients by hand: refitting the stored records gives the shipped file."""
+def test_the_shipped_calibration_is_the_fit_of_the_fit_rows_alone():
+    """Nobody edits the coefficients by hand, and the fit never reads a held-out row: refitting with the
+    held-out records removed gives the shipped coefficients, ranges and left-out-family errors."""
     shipped = json.loads(resources.files("edgeaccel.estimate").joinpath("data", calibration.CALIBRATION_FILE).read_text())
-    assert fpga_calibration.calibrate(_rows(), fpga_calibration.read_records()) == json.loads(json.dumps(shipped))
-
-
-def test_the_fit_and_its_ranges_never_read_a_heldout_row():
     rows = _rows()
-    poisoned = {key: value for key, value in fpga_calibration.read_records().items()}
-    for row in rows:
-        if row["split"] == "heldout":
-            poisoned[row["id"]] = None
+    records = {key: None if key in {row["id"] for row in rows if row["split"] == "heldout"} else value
+               for key, value in fpga_calibration.read_records().items()}
     fit_rows = [row for row in rows if row["split"] == "fit"]
-    tools = fpga_calibration.fit(fit_rows, poisoned)
-    ranges = fpga_calibration.residual_ranges(fit_rows, poisoned, tools)
-    shipped = calibration.shipped()
-    assert ranges == {figure: list(bounds) for figure, bounds in shipped.ranges.items()}
+    tools = fpga_calibration.fit(fit_rows, records)
+    left_out = fpga_calibration.leave_one_family_out(fit_rows, records)
+    assert json.loads(json.dumps(tools)) == shipped["tools"]
+    assert fpga_calibration.residual_ranges(fit_rows, records, tools, left_out) == shipped["ranges"]
+    assert shipped["summary"]["fit_left_out_family_median_error_percent"] == {
+        figure: round(100 * statistics.median(fpga_calibration.relative_error(left_out[row["id"]][figure], float(row[figure]))
+                                              for row in fit_rows), 1) for figure in FIGURES}
 
 
 @pytest.mark.zoo
@@ -94,6 +107,5 @@ def test_rebuilt_published_designs_give_the_stored_estimates():
         for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
             assert fpga_calibration.relative_error(fresh[figure], kept[figure]) <= 0.05, (row["id"], figure, fresh[figure], kept[figure])
     summary = _heldout_summary(rebuilt)
-    for figure, bound in HELDOUT_MEDIAN_ERROR_BOUND.items():
+    for figure, bound in HELDOUT_MEDIAN_ERROR_AT_MOST.items():
         assert summary["medians"][figure] <= bound, (figure, summary["medians"])
-    assert summary["ii_exact"] >= HELDOUT_II_EXACT_AT_LEAST

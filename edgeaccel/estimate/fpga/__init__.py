@@ -10,9 +10,9 @@ reports (`data/fpga_reports.csv`). The HLS tool is a parameter: Vivado HLS 2019.
 default for Vitis boards); the same design differs by up to 2x between them.
 
 Ranges and verdict: every figure comes with the range the calibration residuals give (see
-`calibration.py`); layers whose template no published report covers (the Resource strategy,
-io_parallel convolutions, recurrent layers, ...) are named, and their share of each figure gets
-a range twice as wide on each side. The verdict is "fits" when every upper bound is within the
+`calibration.py`); layers whose template no fitted published report covers (io_parallel
+convolutions, recurrent layers, ...) are named, and their share of each figure gets a range twice
+as wide on each side. The verdict is "fits" when every upper bound is within the
 board's budget, "does not fit" when some lower bound exceeds it, "may not fit" otherwise, and
 "unchecked" when a layer the estimate does not model (it cannot see its cost) could tip the balance.
 """
@@ -141,6 +141,8 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     depth = max(1, math.ceil(path / period)) if logic else int(work.pipelined)
     ff_terms = dict(work.ff)
     ff_terms["pipeline_bits"] = ff_terms.pop("adder_bits", 0.0) * path / period
+    multiply_stages = math.ceil(device.logic_delay * timing.multiply_ns / period)
+    ff_terms["product_register_bits"] = ff_terms.pop("dsp_product_bits", 0.0) * multiply_stages
     lut_terms, bram = dict(work.lut), work.bram18
     if fifo is not None:
         lut_terms = _summed(lut_terms, fifo.lut)
@@ -148,7 +150,12 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
         bram += fifo.bram18
     lut = calibrations.apply(lut_terms, coefficients.lut)
     ff = calibrations.apply(ff_terms, coefficients.ff)
-    if io_type == "io_stream":
+    if io_type == "io_stream" and not work.pixel_loop_pipelined:
+        # the worst case of a loop that is not pipelined: every pixel calls the kernel, which takes its
+        # rounds (or, for the Resource strategy, its reuse-factor loop and weight ROM reads) and pipeline depth
+        kernel = work.loop_ii + depth + (timing.resource_cycles if work.resource_kernel else 0)
+        latency = ii = work.iterations * kernel + STREAM_HANDSHAKE_CYCLES
+    elif io_type == "io_stream":
         latency = work.iterations * work.loop_ii + depth + STREAM_HANDSHAKE_CYCLES if work.pipelined else 0
         ii = latency
     else:
@@ -232,6 +239,10 @@ def render_fpga_estimate(estimate: dict) -> str:
     if summary:
         lines.append(f"calibration: {summary.get('fit_rows')} published reports fitted, {summary.get('heldout_rows')} held out; "
                      f"median error on the held-out ones: " + ", ".join(f"{k} {v}%" for k, v in summary.get("heldout_median_error_percent", {}).items()))
+        left_out = summary.get("fit_left_out_family_median_error_percent")
+        if left_out:
+            lines.append("calibration: on the fitted reports, each model family left out of the fit in turn: "
+                         + ", ".join(f"{k} {v}%" for k, v in left_out.items()))
     synthesis = summary.get("vivado_synthesis_over_hls_report")
     if synthesis:
         lines.append(f"after Vivado synthesis, {synthesis['rows']} published designs had a median {synthesis['lut']}x these LUTs, "

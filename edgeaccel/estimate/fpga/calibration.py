@@ -3,10 +3,10 @@
 `data/fpga_calibration.json` holds, per HLS tool, the coefficients that turn the template
 quantities of `templates.py` into LUT and FF counts, and the logic delays that turn a layer's
 critical path into pipeline stages. They were fitted (by `python -m bench.fpga_calibration`) on
-the `fit` rows of `data/fpga_reports.csv`; the `heldout` rows were not used. The file also holds
-the range of each figure: the 10th to 90th percentile of the ratio reported / estimated seen in
-leave-one-model-out cross-validation on the fit rows (and, for DSP and BRAM18, which are counted
-and not fitted, on every fit row): 80% of those figures fell inside their range.
+the rows of the fit families of `data/fpga_reports.csv`; the held-out families' rows were not used.
+The file also holds the range of each figure: the 10th to 90th percentile of the ratio reported /
+estimated seen when each fit family was left out of the fit in turn (and, for DSP and BRAM18, which
+are counted and not fitted, on every fit row): 80% of those figures fell inside their range.
 """
 
 import json
@@ -27,6 +27,7 @@ class Timing:
     multiply_ns: float
     add_ns: float
     top_cycles: int
+    resource_cycles: int = 0
 
 
 @dataclass(frozen=True)
