@@ -14,17 +14,26 @@ import warnings
 from pathlib import Path
 
 import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-from bench import csim, e2e, fpga_estimate, mlperf_tiny, qat, report, tflite
+from bench import compression, csim, e2e, fpga_estimate, mlperf_tiny, qat, report, sweep, tflite
 
 FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
         "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
         "tflite_epochs": 20, "tflite_samples": 360,
         "mlperf_samples": 1000, "mlperf_float_epochs": 10, "mlperf_qat_epochs": 5,
-        "mlperf_models": tuple(mlperf_tiny.MODELS)}
+        "mlperf_models": tuple(mlperf_tiny.MODELS),
+        "sweep_space": {"weight_bits": [8, 7, 6, 5, 4, 3]}, "sweep_epochs": 5, "front_sweep": True,
+        "pruning_levels": [0.0, 0.5, 0.75, 0.9], "pruning_models": ("digits", "jet"), "pruning_epochs": 30,
+        "jet_samples": 20000, "jet_epochs": 30,
+        "distillation_bits": [4, 3, 2], "distillation_epochs": 30, "distillation_cases": compression.DISTILLATION_CASES,
+        "distillation_seeds": compression.SEEDS}
 QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32,
          "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1,
          "tflite_epochs": 1, "tflite_samples": 20,
-         "mlperf_samples": 60, "mlperf_float_epochs": 1, "mlperf_qat_epochs": 1, "mlperf_models": ("kws_ds_cnn",)}
+         "mlperf_samples": 60, "mlperf_float_epochs": 1, "mlperf_qat_epochs": 1, "mlperf_models": ("kws_ds_cnn",),
+         "sweep_space": {"weight_bits": [8]}, "sweep_epochs": 1, "front_sweep": False,
+         "pruning_levels": [0.0, 0.75], "pruning_models": ("digits",), "pruning_epochs": 2, "jet_samples": 1000, "jet_epochs": 2,
+         "distillation_bits": [2], "distillation_epochs": 1, "distillation_cases": compression.DISTILLATION_CASES[:1],
+         "distillation_seeds": (0,)}
 TINY_PROJECT = """name: tiny
 data: {source: sklearn:digits}
 model: {builtin: mlp, hidden: [8]}
@@ -67,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         compile_ = e2e.csim_compile(workdir / "e2e" / "build" / "hls", workdir / "e2e" / "compile-cache", sizes["e2e_repeats"])
         print("bench: FPGA estimate against published reports", file=sys.stderr)
         fpga = [fpga_estimate.compare(split, with_rule4ml=not args.quick) for split in ("heldout", "fit")]
-        report.write(args.out, [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
-                                report.qat_section(accuracy), report.fpga_estimate_section(*fpga), report.mlperf_section(mlperf),
-                                report.e2e_section(run, compile_, project.name)], args.quick)
+        sections = [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
+                    report.qat_section(accuracy), report.fpga_estimate_section(*fpga), report.mlperf_section(mlperf),
+                    report.e2e_section(run, compile_, project.name)]
+        sections += compression_sections(sizes, workdir)
+        sections += sweep_sections(sizes, workdir)
+        report.write(args.out, sections, args.quick)
     finally:
         if saved_cache is None:
             os.environ.pop("EDGEACCEL_CACHE", None)
@@ -78,6 +90,29 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"bench: wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def compression_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    print("bench: pruning", file=sys.stderr)
+    pruning = [compression.pruning_levels(model, sizes["pruning_levels"], sizes["jet_epochs" if model == "jet" else "pruning_epochs"],
+                                          sizes["jet_samples"], workdir / f"pruning-{model}") for model in sizes["pruning_models"]]
+    print("bench: distillation", file=sys.stderr)
+    distillation = [compression.distillation_gain(**case, bits=sizes["distillation_bits"], epochs=sizes["distillation_epochs"],
+                                                  seeds=sizes["distillation_seeds"]) for case in sizes["distillation_cases"]]
+    return [report.pruning_section(pruning), report.distillation_section(distillation)]
+
+
+def sweep_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    print("bench: sweep scaling", file=sys.stderr)
+    scaling = sweep.scaling(sizes["sweep_space"], sizes["sweep_epochs"], workdir / "sweep-scaling") | {"epochs": sizes["sweep_epochs"]}
+    if not sizes["front_sweep"]:  # quick: the front of the scaling grid stands in for the digits sweep
+        summary, names, load = scaling["summaries"][2], ("the scaling project", "its grid"), scaling["loads"][2]
+    else:
+        print("bench: sweep of examples/digits.yaml", file=sys.stderr)
+        project, space = sweep.digits_sweep_files()
+        load = os.getloadavg()[0]
+        summary, names = sweep.run(project, space, workdir / "sweep-front"), ("examples/digits.yaml", "examples/digits-sweep.yaml")
+    return [report.sweep_scaling_section(scaling), report.sweep_front_section(summary, *names, load)]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,12 @@ def test_bench_quick_writes_its_tables(tmp_path):
     assert "machine:" in text and "hls4ml 1.3.0" in text
     assert "| kws_ds_cnn (per_channel Dense) | " in text
     for section in ("## csim scaling", "## TFLite and TFLite Micro on the host", "## QAT: test accuracy", "## End to end",
-                    "## FPGA estimate against published synthesis reports", "## MLPerf Tiny reference models"):
+                    "## FPGA estimate against published synthesis reports", "## MLPerf Tiny reference models",
+                    "## Pruning: accuracy, estimated multipliers",
+                    "## Distillation: QAT accuracy with and without a teacher", "## Sweep: trials per minute with 1 and 2 workers",
+                    "## Sweep: the Pareto front against the default configuration"):
         assert section in text
     assert "| deeppicar_best_resource_a35t_vitis2024.2 | " in text and "| II | exact in 0 of 7 " in text
     assert "| II | exact in 23 of 34 " in text, "the fit families, each left out in turn"
+    pruned = [line for line in text.splitlines() if line.startswith("| 75% | ")]
+    assert len(pruned) == 1 and "| 1.0000 | 75.0% |" in pruned[0], "csim bit-exact at 75% sparsity"
