@@ -78,6 +78,7 @@ def _train(project, directory: Path, progress: bool) -> dict:
     from edgeaccel.models.training import loss_for, seed_everything, train
     from edgeaccel.quantize.qat import check_quantizable, quantize_model
 
+    _check_teacher_is_trained(project)
     split = split_dataset(load_dataset(project.data, project.base_dir), project.data, project.training.task)
     task = split.task
     if project.quantization.sweep_bits and task.name != "classification":
@@ -156,6 +157,13 @@ def _weight_sparsity(qmodel) -> dict:
     return {"layers": layers, "total": total_sparsity(layers)}
 
 
+def _check_teacher_is_trained(project) -> None:
+    distillation = project.training.distillation
+    if distillation and distillation.teacher == "float" and project.model.builtin and not project.training.float_baseline:
+        raise ConfigError("training.distillation.teacher: expected training.float_baseline: true for the teacher "
+                          "'float' (an untrained float model teaches nothing), received float_baseline: false")
+
+
 def _compression(project, float_model, x_train: np.ndarray):
     """What QAT compresses with (pruning, distillation and its teacher), checked before any training."""
     from edgeaccel.compress import Compression
@@ -167,9 +175,6 @@ def _compression(project, float_model, x_train: np.ndarray):
     if training.distillation is not None:
         source = training.distillation.teacher
         if source == "float" and project.model.builtin:
-            if not training.float_baseline:
-                raise ConfigError("training.distillation.teacher: expected training.float_baseline: true for the teacher "
-                                  "'float' (an untrained float model teaches nothing), received float_baseline: false")
             teacher, teacher_name = float_model, "float baseline"
         elif source == "float":
             teacher, teacher_name = float_model, f"float model {project.model.path}"
