@@ -150,7 +150,7 @@ def distillation_gain(student_hidden: list[int], teacher: str, bits: list[int], 
             quant = QuantSpec(weight_bits=width, bias_bits=width, activation_bits=width, activation_integer=min(2, width - 1))
             for results, compression in ((plain, None), (distilled, distill)):
                 student = quantize_model(student_float, quant, input_signed=False)
-                train(student, split.x_train, split.y_train, training, seed, f"QAT {width}-bit", False, compression)
+                train(student, split.x_train, split.y_train, training, seed, f"QAT {width}-bit", False, compression=compression)
                 results[width].append(accuracy(student))
     rows = [{"bits": b, "plain": float(np.mean(plain[b])), "distilled": float(np.mean(distilled[b])),
              "gain": float(np.mean(distilled[b]) - np.mean(plain[b])),

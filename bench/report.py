@@ -267,3 +267,17 @@ def distillation_section(results: list[dict]) -> list[str]:
                          f"{', '.join(f'{g:+.4f}' for g in r['gains'])} |")
         lines.append("")
     return lines
+
+
+def replace_sections(path: Path, sections: list[list[str]], quick: bool) -> None:
+    """Put re-measured sections in place of theirs (same heading) in the benchmarks file at `path`, or at
+    its end; each says when it was measured, since the file's header dates the other sections."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = path.read_text() if path.is_file() else "\n".join(header("edgeaccel benchmarks", quick))
+    parts = text.rstrip("\n").split("\n## ")
+    kept, existing = parts[0], {part.split("\n", 1)[0]: part for part in parts[1:]}
+    for section in sections:
+        heading = section[0].removeprefix("## ")
+        note = f"_Re-measured alone by `python -m bench.run --only ...` on {now}{' (quick mode)' if quick else ''}._"
+        existing[heading] = "\n".join([heading, "", note] + section[1:]).rstrip("\n") + "\n"
+    write_text_atomically(path, "\n## ".join([kept.rstrip("\n") + "\n"] + list(existing.values())) + "\n")

@@ -2,6 +2,7 @@
 
     python -m bench.run            # full sizes (minutes)
     python -m bench.run --quick    # tiny sizes: the smoke test that keeps the harness from rotting
+    python -m bench.run --only pruning,distillation   # re-measure these sections; the others in --out are kept
 """
 
 import argparse
@@ -46,12 +47,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     parser.add_argument("--out", type=Path, default=Path("BENCHMARKS.md"))
+    parser.add_argument("--only", type=_groups, help=f"comma-separated, of: {', '.join(GROUPS)}; the sections re-measured "
+                                                     "replace theirs in --out, whose other sections are kept")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     warnings.filterwarnings("ignore")
     sizes = QUICK if args.quick else FULL
     workdir = Path(tempfile.mkdtemp(prefix="edgeaccel-bench-"))
     saved_cache = os.environ.get("EDGEACCEL_CACHE")
+    if args.only:
+        try:
+            sections = [section for group in args.only for section in GROUPS[group](sizes, workdir)]
+            report.replace_sections(args.out, sections, args.quick)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        print(f"bench: updated {', '.join(args.only)} in {args.out}", file=sys.stderr)
+        return 0
     try:
         rows = []
         for model_fn, samples in ((csim.jet_mlp, sizes["samples"]), (csim.digits_cnn, sizes["cnn_samples"])):
@@ -79,8 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         sections = [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
                     report.qat_section(accuracy), report.fpga_estimate_section(*fpga), report.mlperf_section(mlperf),
                     report.e2e_section(run, compile_, project.name)]
-        sections += compression_sections(sizes, workdir)
-        sections += sweep_sections(sizes, workdir)
+        sections += pruning_sections(sizes, workdir) + distillation_sections(sizes, workdir)
+        sections += sweep_scaling_sections(sizes, workdir) + sweep_front_sections(sizes, workdir)
         report.write(args.out, sections, args.quick)
     finally:
         if saved_cache is None:
@@ -92,27 +103,54 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def compression_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+def pruning_sections(sizes: dict, workdir: Path) -> list[list[str]]:
     print("bench: pruning", file=sys.stderr)
     pruning = [compression.pruning_levels(model, sizes["pruning_levels"], sizes["jet_epochs" if model == "jet" else "pruning_epochs"],
                                           sizes["jet_samples"], workdir / f"pruning-{model}") for model in sizes["pruning_models"]]
+    return [report.pruning_section(pruning)]
+
+
+def distillation_sections(sizes: dict, workdir: Path) -> list[list[str]]:
     print("bench: distillation", file=sys.stderr)
     distillation = [compression.distillation_gain(**case, bits=sizes["distillation_bits"], epochs=sizes["distillation_epochs"],
                                                   seeds=sizes["distillation_seeds"]) for case in sizes["distillation_cases"]]
-    return [report.pruning_section(pruning), report.distillation_section(distillation)]
+    return [report.distillation_section(distillation)]
 
 
-def sweep_sections(sizes: dict, workdir: Path) -> list[list[str]]:
-    print("bench: sweep scaling", file=sys.stderr)
-    scaling = sweep.scaling(sizes["sweep_space"], sizes["sweep_epochs"], workdir / "sweep-scaling") | {"epochs": sizes["sweep_epochs"]}
+def sweep_scaling_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    return [report.sweep_scaling_section(_sweep_scaling(sizes, workdir))]
+
+
+def _sweep_scaling(sizes: dict, workdir: Path) -> dict:
+    if "scaling" not in _MEASURED:
+        print("bench: sweep scaling", file=sys.stderr)
+        _MEASURED["scaling"] = (sweep.scaling(sizes["sweep_space"], sizes["sweep_epochs"], workdir / "sweep-scaling")
+                                | {"epochs": sizes["sweep_epochs"]})
+    return _MEASURED["scaling"]
+
+
+def sweep_front_sections(sizes: dict, workdir: Path) -> list[list[str]]:
     if not sizes["front_sweep"]:  # quick: the front of the scaling grid stands in for the digits sweep
-        summary, names, load = scaling["summaries"][2], ("the scaling project", "its grid"), scaling["loads"][2]
-    else:
-        print("bench: sweep of examples/digits.yaml", file=sys.stderr)
-        project, space = sweep.digits_sweep_files()
-        load = os.getloadavg()[0]
-        summary, names = sweep.run(project, space, workdir / "sweep-front"), ("examples/digits.yaml", "examples/digits-sweep.yaml")
-    return [report.sweep_scaling_section(scaling), report.sweep_front_section(summary, *names, load)]
+        scaling = _sweep_scaling(sizes, workdir)
+        return [report.sweep_front_section(scaling["summaries"][2], "the scaling project", "its grid", scaling["loads"][2])]
+    print("bench: sweep of examples/digits.yaml", file=sys.stderr)
+    project, space = sweep.digits_sweep_files()
+    load = os.getloadavg()[0]
+    summary = sweep.run(project, space, workdir / "sweep-front")
+    return [report.sweep_front_section(summary, "examples/digits.yaml", "examples/digits-sweep.yaml", load)]
+
+
+_MEASURED: dict = {}  # the scaling runs, measured once per process (quick mode's front reuses them)
+GROUPS = {"pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
+          "sweep-front": sweep_front_sections}
+
+
+def _groups(text: str) -> list[str]:
+    groups = [group.strip() for group in text.split(",") if group.strip()]
+    unknown = [group for group in groups if group not in GROUPS]
+    if unknown or not groups:
+        raise argparse.ArgumentTypeError(f"expected some of {', '.join(GROUPS)}, received {text!r}")
+    return groups
 
 
 if __name__ == "__main__":
