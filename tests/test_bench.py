@@ -1,5 +1,7 @@
 """The benchmark harness runs on tiny sizes, so that `make bench` does not rot. No timing is asserted."""
 
+import pytest
+
 from bench.run import main
 
 
@@ -22,3 +24,22 @@ def test_bench_quick_writes_its_tables(tmp_path):
     assert "| II | exact in 23 of 34 " in text, "the fit families, each left out in turn"
     pruned = [line for line in text.splitlines() if line.startswith("| 75% | ")]
     assert len(pruned) == 1 and "| 1.0000 | 75.0% |" in pruned[0], "csim bit-exact at 75% sparsity"
+
+
+def test_only_replaces_its_sections_and_keeps_the_others(tmp_path):
+    from bench.report import replace_sections
+
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# edgeaccel benchmarks\n\n- date: then\n\n## csim\n\nkept 1.0000\n\n## Pruning: old\n\nold row\n")
+    replace_sections(out, [["## Pruning: old", "", "new row", ""], ["## Sweep: new", "", "added row", ""]], quick=False)
+    text = out.read_text()
+    assert text.startswith("# edgeaccel benchmarks\n\n- date: then\n\n## csim\n\nkept 1.0000\n\n## Pruning: old\n")
+    assert "old row" not in text and text.count("new row") == 1 and text.rstrip().endswith("added row")
+    assert text.count("Re-measured alone by `python -m bench.run --only ...`") == 2
+
+
+def test_only_refuses_an_unknown_group(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--only", "pruning,sweeps"])
+    assert exit_.value.code == 2
+    assert "expected some of pruning, distillation, sweep-scaling, sweep-front, received 'pruning,sweeps'" in capsys.readouterr().err
