@@ -272,6 +272,10 @@ def distillation_section(results: list[dict]) -> list[str]:
         for r in result["rows"]:
             lines.append(f"| {r['bits']} | {r['plain']:.4f} | {r['distilled']:.4f} | {r['gain']:+.4f} | "
                          f"{', '.join(f'{g:+.4f}' for g in r['gains'])} |")
+        unresolved = [r for r in result["rows"] if len(r["gains"]) > 1 and min(r["gains"]) <= 0 <= max(r["gains"])]
+        if unresolved:
+            lines += ["", "No gain resolved at " + ", ".join(f"{r['bits']} bits" for r in unresolved) + ": the seeds' gains "
+                      "straddle zero, so the mean is within their spread."]
         lines.append("")
     return lines
 
