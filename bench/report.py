@@ -286,7 +286,7 @@ def replace_sections(path: Path, sections: list[list[str]], quick: bool) -> None
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = path.read_text() if path.is_file() else "\n".join(header("edgeaccel benchmarks", quick))
     parts = text.rstrip("\n").split("\n## ")
-    kept, existing = parts[0], {part.split("\n", 1)[0]: part for part in parts[1:]}
+    kept, existing = parts[0], {part.split("\n", 1)[0]: part.rstrip("\n") + "\n" for part in parts[1:]}
     for section in sections:
         heading = section[0].removeprefix("## ")
         note = f"_Re-measured alone by `python -m bench.run --only ...` on {now}{' (quick mode)' if quick else ''}._"

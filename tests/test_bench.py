@@ -32,10 +32,12 @@ def test_only_replaces_its_sections_and_keeps_the_others(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
     out.write_text("# edgeaccel benchmarks\n\n- date: then\n\n## csim\n\nkept 1.0000\n\n## Pruning: old\n\nold row\n")
     replace_sections(out, [["## Pruning: old", "", "new row", ""], ["## Sweep: new", "", "added row", ""]], quick=False)
+    replace_sections(out, [["## Distillation", "", "last row"]], quick=False)
     text = out.read_text()
+    assert "added row\n\n## Distillation\n" in text
     assert text.startswith("# edgeaccel benchmarks\n\n- date: then\n\n## csim\n\nkept 1.0000\n\n## Pruning: old\n")
-    assert "old row" not in text and text.count("new row") == 1 and text.rstrip().endswith("added row")
-    assert text.count("Re-measured alone by `python -m bench.run --only ...`") == 2
+    assert "old row" not in text and text.count("new row") == 1 and text.rstrip().endswith("last row")
+    assert text.count("Re-measured alone by `python -m bench.run --only ...`") == 3
 
 
 def test_only_refuses_an_unknown_group(capsys):
