@@ -23,7 +23,7 @@ DEPLOY_FLAGS = --board $(call quote,$(board)) --host $(call quote,$(HOST)) \
 	$(if $(PORT),--port $(call quote,$(PORT))) $(if $(BITSTREAM),--bitstream $(call quote,$(BITSTREAM))) \
 	$(if $(BUNDLE),--bundle $(call quote,$(BUNDLE))) $(DEPLOY_OPTIONS)
 
-.PHONY: install demo test test-zoo test-tools docs wheel-check bench convert sim csim estimate bitstream deploy rollback report boards clean distclean
+.PHONY: install demo test test-zoo test-tools docs wheel-check bench convert sim csim estimate bitstream deploy rollback report boards sweep clean distclean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,10 @@ bench: install           ## side-by-side benchmarks; writes BENCHMARKS.md (insta
 
 report: install
 	$(BIN)/edgeaccel report $(BUILD)
+
+SPACE ?= examples/digits-sweep.yaml
+sweep: install           ## make sweep [PROJECT=... SPACE=... SWEEP_OPTIONS='--search optuna --trials 20']: the design space on Ray
+	$(BIN)/edgeaccel sweep $(PROJECT) --space $(SPACE) $(SWEEP_OPTIONS)
 
 boards: install
 	$(BIN)/edgeaccel boards

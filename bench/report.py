@@ -181,3 +181,114 @@ def _fpga_table(result: dict, title: str) -> list[str]:
     theirs = "n/a" if ii["rule4ml_exact"] is None else f"exact in {ii['rule4ml_exact']} of {both} ({percent(ii['rule4ml'])})"
     lines.append(f"| II | exact in {ii['edgeaccel_exact']} of {count} ({percent(ii['edgeaccel'])}) | | {theirs} | |")
     return lines + [""]
+
+
+def sweep_scaling_section(result: dict) -> list[str]:
+    lines = ["## Sweep: trials per minute with 1 and 2 workers (local Ray)", "",
+             f"The same {result['trials']}-trial grid (digits MLP 32, {result['epochs']} epochs, HLS for the PYNQ-Z2, csim and "
+             "estimate per trial; every trial a different design, so none reuses another's csim build), once with one trial "
+             "at a time and once with two, each on a fresh local Ray with its own csim cache; one core per trial. The load "
+             "average is the machine's (other work slows a run down; a trial's CPU seconds against its wall seconds show how much).", "",
+             "| workers | load average (1 min) at the start | wall s | trials per minute | median trial s | median trial CPU s |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    for workers in (1, 2):
+        seconds = sorted(s for s in result["trial_seconds"][workers] if s is not None)
+        cpu = sorted(s for s in result["cpu_seconds"][workers] if s is not None)
+        lines.append(f"| {workers} | {result['loads'][workers]:.2f} | {result['seconds'][workers]:.1f} | {result['per_minute'][workers]:.2f} | "
+                     f"{seconds[len(seconds) // 2]:.1f} | {cpu[len(cpu) // 2]:.1f} |")
+    return lines + ["", f"Scaling from 1 to 2 workers: {result['ratio']:.2f}× (2 cores).", ""]
+
+
+def sweep_front_section(summary: dict, project: str, space: str, load: float) -> list[str]:
+    d = summary["against_default"]
+    rows = {row["trial"]: row for row in summary["rows"]}
+    lines = [f"## Sweep: the Pareto front against the default configuration ({project}, PYNQ-Z2)", "",
+             f"`edgeaccel sweep {project} --space {space}`: {summary['trials']} trials ({summary['finished']} finished) in "
+             f"{summary['seconds']:.0f} s on {summary['cluster']['cpus']} cores, one trial per core. Load average (1 min) "
+             f"before the run: {load:.2f}.", ""]
+    if not d["compared"]:
+        return lines + [f"Not compared: {d['reason']}.", ""]
+    default = rows[d["default"]]
+    lines += [f"Default (the project's own configuration): accuracy {default['accuracy']:.4f}, LUT {default['lut']} "
+              f"({default['lut_percent']}%), scarcest {default['scarcest'].upper()} {default['scarcest_percent']}%.", "",
+              "| trial | configuration | accuracy | Δ accuracy | LUT | LUT × default | scarcest | multipliers | csim bit-exact |",
+              "|---|---|---:|---:|---:|---:|---|---:|---:|"]
+    for point in d["front"]:
+        row = rows[point["trial"]]
+        c = row["configuration"]
+        lines.append(f"| `{point['trial']}`{' (default)' if row['default'] else ''} | {c['weight_bits']}-bit, sparsity "
+                     f"{c['sparsity']}, hidden {c['hidden']} | {row['accuracy']:.4f} | {point['accuracy_change']:+.4f} | "
+                     f"{row['lut']} | {point['lut_ratio']:.2f} | {row['scarcest'].upper()} {row['scarcest_percent']}% | "
+                     f"{row['multipliers']} | {row['fidelity_exact']:.4f} |")
+    cheapest = d["cheapest_within_tolerance"]
+    half = [f"`{p['trial']}`" for p in d["front"]
+            if p["lut_ratio"] is not None and p["lut_ratio"] <= 0.5 and p["accuracy_change"] >= -0.01]
+    lines += ["", (f"Cheapest front point within 1 point of the default's accuracy: `{cheapest['trial']}`, "
+                   f"{cheapest['lut_ratio']:.2f}× its LUTs at {cheapest['accuracy_change']:+.4f} accuracy." if cheapest else
+                   "No front point is within 1 point of the default's accuracy."),
+              f"Front points with at most half the default's LUTs and at most 1 point of accuracy lost: "
+              f"{', '.join(half) if half else 'none'}.", ""]
+    return lines
+
+
+def pruning_section(results: list[dict]) -> list[str]:
+    lines = ["## Pruning: accuracy, estimated multipliers, DSP and LUT, csim exactness", "",
+             "tensorflow-model-optimization's prune_low_magnitude around the QKeras layers during QAT (the hls4ml tutorial's "
+             "flow), HLS for the PYNQ-Z2 at reuse factor 1 (Latency strategy: products by zero weights removed), same seed and "
+             "epochs at every sparsity. Multipliers, DSP and LUT are edgeaccel's FPGA estimate (non-zero weights only, powers "
+             "of two as shifts). csim bit-exact: the logits against QKeras's; csim accuracy and agreement go through the "
+             "design's hardware softmax.", ""]
+    for result in results:
+        lines += [f"**{result['model']}**, {result['epochs']} epochs", "",
+                  "| sparsity | QKeras accuracy | csim accuracy | csim argmax agreement | csim bit-exact | zero weights | multipliers | fewer multipliers | DSP | LUT (%) |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in result["rows"]:
+            lines.append(f"| {r['sparsity']:.0%} | {r['qkeras_accuracy']:.4f} | {r['csim_accuracy']:.4f} | {r['csim_agreement']:.4f} | {r['csim_bit_exact']:.4f} | "
+                         f"{r['zero_weights']:.1%} | {r['multipliers']} | {r['multiplier_reduction']:.2f}× | {r['dsp']} | "
+                         f"{r['lut']} ({r['lut_percent']}%) |")
+        broken = [r for r in result["rows"] if r["csim_bit_exact"] == 1.0 and r["csim_agreement"] < 0.9]
+        if broken:
+            levels = ", ".join(f"{r['sparsity']:.0%}" for r in broken)
+            lines += ["", f"**The hardware softmax disagrees**: at {levels} sparsity the logits "
+                      "are bit-exact with QKeras's but the argmax after the design's softmax agrees in only "
+                      f"{min(r['csim_agreement'] for r in broken):.1%}–{max(r['csim_agreement'] for r in broken):.1%} of "
+                      "samples: the softmax stage is wrong at this precision, not the pruned layers before it."]
+        lines.append("")
+    return lines
+
+
+def distillation_section(results: list[dict]) -> list[str]:
+    lines = ["## Distillation: QAT accuracy with and without a teacher (digits)", "",
+             "For each seed, plain and distilled QAT start from the same float student with the same shuffling and epochs "
+             "(early stopping on a 10% validation split, as a project trains); accuracies are means over the seeds, and the "
+             "gain of each seed is listed. Weights, biases and activations at the given width, inputs at 8 bits.", ""]
+    for result in results:
+        lines += [f"**{result['model']}** student, teacher: {result['teacher']} (test accuracy {result['teacher_accuracy']:.4f}; "
+                  f"on its training samples {result['teacher_train_accuracy']:.4f}, with a mean softened top-class probability "
+                  f"of {result['teacher_softened_confidence']:.3f}), "
+                  f"temperature {result['temperature']:g}, alpha {result['alpha']:g}, up to {result['epochs']} epochs, "
+                  f"{result['seeds']} seed(s)", "",
+                  "| bits | plain QAT | distilled | gain | gain per seed |", "|---:|---:|---:|---:|---|"]
+        for r in result["rows"]:
+            lines.append(f"| {r['bits']} | {r['plain']:.4f} | {r['distilled']:.4f} | {r['gain']:+.4f} | "
+                         f"{', '.join(f'{g:+.4f}' for g in r['gains'])} |")
+        unresolved = [r for r in result["rows"] if len(r["gains"]) > 1 and min(r["gains"]) <= 0 <= max(r["gains"])]
+        if unresolved:
+            lines += ["", "No gain resolved at " + ", ".join(f"{r['bits']} bits" for r in unresolved) + ": the seeds' gains "
+                      "straddle zero, so the mean is within their spread."]
+        lines.append("")
+    return lines
+
+
+def replace_sections(path: Path, sections: list[list[str]], quick: bool) -> None:
+    """Put re-measured sections in place of theirs (same heading) in the benchmarks file at `path`, or at
+    its end; each says when it was measured, since the file's header dates the other sections."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = path.read_text() if path.is_file() else "\n".join(header("edgeaccel benchmarks", quick))
+    parts = text.rstrip("\n").split("\n## ")
+    kept, existing = parts[0], {part.split("\n", 1)[0]: part.rstrip("\n") + "\n" for part in parts[1:]}
+    for section in sections:
+        heading = section[0].removeprefix("## ")
+        note = f"_Re-measured alone by `python -m bench.run --only ...` on {now}{' (quick mode)' if quick else ''}._"
+        existing[heading] = "\n".join([heading, "", note] + section[1:]).rstrip("\n") + "\n"
+    write_text_atomically(path, "\n## ".join([kept.rstrip("\n") + "\n"] + list(existing.values())) + "\n")

@@ -177,6 +177,30 @@ def build_parser() -> argparse.ArgumentParser:
     deploy.add_argument("--json", action="store_true", help="print the summary as JSON")
     deploy.set_defaults(handler=_deploy)
 
+    sweep = verbs.add_parser("sweep", parents=[common], help="explore a project's design space on Ray: QAT, export, fidelity "
+                                                            "and estimate per trial, and the Pareto front",
+                             description="Run a trial per configuration of SPACE.yaml (bits, sparsity, layer widths, reuse "
+                                         "factor, strategy, io_type, board) on Ray, each one QAT, export, csim or TFLite Micro "
+                                         "and the estimate; write sweep.csv, sweep.json and sweep.html (the Pareto front). "
+                                         "With --best, pick the most accurate trial within limits and write its project file.")
+    sweep.add_argument("project", type=Path, nargs="?", metavar="PROJECT.yaml")
+    sweep.add_argument("--space", type=Path, metavar="SPACE.yaml", help="the values each parameter takes")
+    sweep.add_argument("--out", type=Path, metavar="DIR", help="the sweep directory (default build/<name>-sweep)")
+    sweep.add_argument("--search", choices=("grid", "optuna"), default="grid", help="grid (every combination, default) "
+                                                                                    "or optuna (TPE)")
+    sweep.add_argument("--trials", type=_positive_int, metavar="N", help="optuna: how many trials (default 16)")
+    sweep.add_argument("--address", metavar="auto|HOST:PORT", help="a running Ray cluster (default: a local Ray)")
+    sweep.add_argument("--resume", action="store_true", help="continue the interrupted sweep in --out")
+    sweep.add_argument("--cpus-per-trial", type=_positive_int, default=1, metavar="N", help="cores per trial (default 1)")
+    sweep.add_argument("--max-concurrent", type=_positive_int, metavar="N", help="at most N trials at once")
+    sweep.add_argument("--best", action="store_true", help="pick from the finished sweep in --out (or PROJECT's) instead")
+    for name in ("lut", "ff", "dsp", "bram", "flash", "ram"):
+        sweep.add_argument(f"--max-{name}", type=float, metavar="F", help=f"--best: at most this fraction of the board's {name.upper()}")
+    sweep.add_argument("--min-accuracy", type=float, metavar="A", help="--best: at least this accuracy")
+    sweep.add_argument("-o", "--output", type=Path, metavar="BEST.yaml", help="--best: where to write the project (default DIR/best.yaml)")
+    sweep.add_argument("--json", action="store_true", help="print the summary (or the picked row) as JSON")
+    sweep.set_defaults(handler=_sweep)
+
     report = verbs.add_parser("report", parents=[common], help="write report.html and report.md for a build directory")
     report.add_argument("directory", type=Path, metavar="DIR")
     report.set_defaults(handler=_report)
@@ -394,6 +418,60 @@ def _board_text(board) -> str:
     import yaml
 
     return yaml.safe_dump(board.model_dump(exclude_none=True), sort_keys=False).rstrip()
+
+
+def _sweep(args) -> int:
+    from edgeaccel.errors import ConfigError
+
+    limits = {name: getattr(args, f"max_{name}") for name in ("lut", "ff", "dsp", "bram", "flash", "ram")
+              if getattr(args, f"max_{name}") is not None}
+    if args.best:
+        return _sweep_best(args, limits)
+    if limits or args.min_accuracy is not None or args.output:
+        raise ConfigError("--max-*/--min-accuracy/-o: expected with --best, received without it")
+    if args.project is None or args.space is None:
+        raise ConfigError(f"sweep: expected PROJECT.yaml and --space SPACE.yaml, received "
+                          f"{'no PROJECT.yaml' if args.project is None else 'no --space'}")
+    from edgeaccel.sweep import SweepRequest, run_sweep
+
+    request = SweepRequest(args.project, args.space, out=args.out, search=args.search, trials=args.trials,
+                           address=args.address, resume=args.resume, cpus_per_trial=args.cpus_per_trial,
+                           max_concurrent=args.max_concurrent, progress=not args.quiet)
+    result = run_sweep(request)
+    summary = result.summary
+    if args.json:
+        print(json.dumps(summary))
+    for row in summary["rows"]:
+        if row["status"] != "ok":
+            log.warning("trial %s failed: %s", row["trial"], row["error"])
+    log.info("sweep: %d trial(s), %d finished, %d failed, in %.0f s; front: %s", summary["trials"], summary["finished"],
+             summary["failed"], summary["seconds"], "; ".join(f"{board} {len(trials)} trial(s)" for board, trials in summary["front"].items()))
+    log.info("wrote %s (sweep.csv, sweep.json, sweep.html)", result.directory)
+    if result.interrupted:
+        log.warning("sweep interrupted: finished trials are kept; continue with the same command and --resume")
+        raise KeyboardInterrupt
+    return 0
+
+
+def _sweep_best(args, limits: dict) -> int:
+    from edgeaccel.errors import ConfigError
+    from edgeaccel.sweep import best, default_sweep_dir
+
+    if args.out is None and args.project is None:
+        raise ConfigError("--best: expected --out DIR (the sweep directory) or PROJECT.yaml, received neither")
+    if args.out is not None:
+        directory = args.out
+    else:
+        from edgeaccel.project import load_project
+
+        directory = default_sweep_dir(load_project(args.project).name)
+    row, path = best(directory, limits, args.min_accuracy, args.output)
+    if args.json:
+        print(json.dumps(row))
+    elif not args.quiet:
+        print(f"trial {row['trial']}: accuracy {row['accuracy']:.4f} on {row['parameters']['board']}, "
+              f"{row['scarcest'].upper()} {row['scarcest_percent']:g}% of the board; wrote {path}")
+    return 0
 
 
 def _report(args) -> int:

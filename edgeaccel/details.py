@@ -91,6 +91,8 @@ class TflmDetails(FlatbufferDetails):
     macs_per_op: list[dict[str, Any]]
     sources: list[str]
     cross_compile: dict[str, Any]
+    sparsity: dict[str, Any] | None = Field(
+        None, description="zero weights per weighted op, and that TFLite Micro stores and multiplies them all the same")
 
 
 class EdgeTpuDetails(FlatbufferDetails):
@@ -120,6 +122,8 @@ class HlsDetails(Details):
     layers: list[dict[str, Any]]
     precisions: dict[str, dict[str, Any]]
     hls_config: dict[str, Any]
+    sparsity: dict[str, Any] | None = Field(
+        None, description="zero weights per layer of the firmware, and whether the strategy drops their multiplications")
 
 
 BUILTIN_DETAILS: dict[str, type[Details]] = {

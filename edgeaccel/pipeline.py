@@ -78,6 +78,7 @@ def _train(project, directory: Path, progress: bool) -> dict:
     from edgeaccel.models.training import loss_for, seed_everything, train
     from edgeaccel.quantize.qat import check_quantizable, quantize_model
 
+    _check_teacher_is_trained(project)
     split = split_dataset(load_dataset(project.data, project.base_dir), project.data, project.training.task)
     task = split.task
     if project.quantization.sweep_bits and task.name != "classification":
@@ -94,19 +95,25 @@ def _train(project, directory: Path, progress: bool) -> dict:
         check_against_input(split.x_train, float_model.input_shape[1:], f"data {project.data.source}: x")
         check_outputs(float_model, split)
     check_quantizable(float_model)
+    compression = _compression(project, float_model, split.x_train)
+    if compression:
+        if compression.distillation is not None and task.name != "classification":
+            raise ConfigError(f"training.distillation: expected task classification (the teacher's logits are class "
+                              f"scores), received task {task.name}")
+        compression.check(split.classes)
 
     float_training = None
     if project.training.float_baseline and project.model.builtin:
         float_training = train(float_model, split.fit_x, split.fit_y, project.training, project.data.seed, "float", progress, task.name)
     input_signed = bool(split.x_train.min() < 0)
     qmodel = quantize_model(float_model, project.quantization, input_signed=input_signed)
-    qat = train(qmodel, split.fit_x, split.fit_y, project.training, project.data.seed, "QAT", progress, task.name)
+    qat = train(qmodel, split.fit_x, split.fit_y, project.training, project.data.seed, "QAT", progress, task.name, compression)
     sweep = []
     if project.quantization.sweep_bits:
         from edgeaccel.quantize.sweep import bit_sweep
 
         sweep = bit_sweep(float_model, project.quantization, project.quantization.sweep_bits, split.x_train, split.y_train,
-                          split.x_test, split.y_test, project.training, project.data.seed, input_signed, progress)
+                          split.x_test, split.y_test, project.training, project.data.seed, input_signed, progress, compression)
 
     save_model(qmodel, directory / MODEL_FILE)
     save_model(float_model, directory / FLOAT_MODEL_FILE)
@@ -122,6 +129,8 @@ def _train(project, directory: Path, progress: bool) -> dict:
                  "scale": split.scale},
         "float_training": None if float_training is None else {"epochs": float_training.epochs_run, "best_epoch": float_training.best_epoch},
         "qat_training": {"epochs": qat.epochs_run, "best_epoch": qat.best_epoch},
+        "compression": qat.compression,
+        "weight_sparsity": _weight_sparsity(qmodel),
         "bit_sweep": sweep,
         "quantization": project.quantization.model_dump(),
     }
@@ -138,6 +147,43 @@ def check_outputs(model, split) -> None:
     received = tuple(model.output_shape[1:])
     if received != expected:
         raise ModelError(f"model.path: expected outputs of shape {expected} (the {split.task.name} targets), received {received}")
+
+
+def _weight_sparsity(qmodel) -> dict:
+    """The zero fraction of every quantized kernel (pruned or not: narrow quantizers round weights to zero too)."""
+    from edgeaccel.compress.pruning import kernel_sparsity, total_sparsity
+
+    layers = kernel_sparsity(qmodel)
+    return {"layers": layers, "total": total_sparsity(layers)}
+
+
+def _check_teacher_is_trained(project) -> None:
+    distillation = project.training.distillation
+    if distillation and distillation.teacher == "float" and project.model.builtin and not project.training.float_baseline:
+        raise ConfigError("training.distillation.teacher: expected training.float_baseline: true for the teacher "
+                          "'float' (an untrained float model teaches nothing), received float_baseline: false")
+
+
+def _compression(project, float_model, x_train: np.ndarray):
+    """What QAT compresses with (pruning, distillation and its teacher), checked before any training."""
+    from edgeaccel.compress import Compression
+
+    training = project.training
+    if training.pruning is None and training.distillation is None:
+        return None
+    teacher, teacher_name = None, ""
+    if training.distillation is not None:
+        source = training.distillation.teacher
+        if source == "float" and project.model.builtin:
+            teacher, teacher_name = float_model, "float baseline"
+        elif source == "float":
+            teacher, teacher_name = float_model, f"float model {project.model.path}"
+        else:
+            from edgeaccel.models.files import load_model
+
+            teacher, teacher_name = load_model(project.resolve(source)), str(source)
+            check_against_input(x_train, teacher.input_shape[1:], f"training.distillation.teacher {source}: inputs")
+    return Compression(training.pruning, training.distillation, teacher, teacher_name)
 
 
 def _export_requests(project, directory: Path) -> dict:

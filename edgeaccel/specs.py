@@ -71,6 +71,39 @@ class EarlyStoppingSpec(Strict):
     monitor: Literal["val_loss", "val_accuracy"] = "val_loss"
 
 
+class PruningSpec(Strict):
+    """Magnitude pruning during QAT (tensorflow-model-optimization's prune_low_magnitude)."""
+
+    target_sparsity: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        description="fraction of each pruned layer's weights set to zero (Dense and convolution kernels)")
+    schedule: Literal["polynomial", "constant"] = Field(
+        "polynomial", description="polynomial: sparsity rises from 0 at begin_epoch to the target at end_epoch; "
+                                  "constant: the target from begin_epoch on (the hls4ml tutorial's ConstantSparsity)")
+    begin_epoch: Annotated[int, Field(ge=0)] = 0
+    end_epoch: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="the epoch by which the target is reached and masks stop changing "
+                          "(default: halfway through the epochs for polynomial, begin_epoch + 1 for constant)")
+
+    def settled_epoch(self, epochs: int) -> int:
+        """The epoch from which the sparsity is final (early stopping watches only from there)."""
+        if self.end_epoch is not None:
+            return self.end_epoch
+        if self.schedule == "constant":
+            return self.begin_epoch + 1
+        return self.begin_epoch + max(1, (epochs - self.begin_epoch) // 2)
+
+
+class DistillationSpec(Strict):
+    """Knowledge distillation: a teacher's softened logits train the QKeras student (Hinton et al. 2015)."""
+
+    teacher: Literal["float"] | Path = Field(
+        "float", description="'float': the project's float model (the trained float baseline, or model.path); "
+                             "or a path to a bigger Keras .h5 classifier taking the same inputs")
+    temperature: Annotated[float, Field(gt=0.0, le=100.0)] = Field(4.0, description="softens both sets of logits")
+    alpha: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+        0.5, description="weight of the hard-label loss; 1 - alpha weighs the KL term on the softened logits")
+
+
 class TrainingSpec(Strict):
     task: Literal["auto", "classification", "regression", "autoencoder"] = Field(
         "auto", description="auto: an autoencoder when y is absent or has x's shape, regression when y is float, "
@@ -82,6 +115,8 @@ class TrainingSpec(Strict):
     validation_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     early_stopping: EarlyStoppingSpec | None = EarlyStoppingSpec()
     float_baseline: bool = True
+    pruning: PruningSpec | None = Field(None, description="prune the QKeras model's kernels during QAT")
+    distillation: DistillationSpec | None = Field(None, description="train the QKeras model from a teacher's logits too")
 
     @pydantic.model_validator(mode="after")
     def _loss_fits_task(self):
@@ -89,4 +124,15 @@ class TrainingSpec(Strict):
             raise ValueError(f"loss {self.loss!r}: expected auto (cross-entropy) for task classification")
         if self.task in ("regression", "autoencoder") and self.early_stopping and self.early_stopping.monitor == "val_accuracy":
             raise ValueError(f"early_stopping.monitor val_accuracy: expected val_loss for task {self.task}")
+        if self.task in ("regression", "autoencoder") and self.distillation is not None:
+            raise ValueError(f"distillation: expected task classification (a teacher's logits are class scores), received task {self.task}")
+        return self
+
+    @pydantic.model_validator(mode="after")
+    def _pruning_fits_the_epochs(self):
+        if self.pruning is None:
+            return self
+        begin, settled = self.pruning.begin_epoch, self.pruning.settled_epoch(self.epochs)
+        if begin >= self.epochs or not begin < settled <= self.epochs:
+            raise ValueError(f"expected pruning.begin_epoch ({begin}) < pruning.end_epoch ({settled}) <= epochs ({self.epochs})")
         return self

@@ -95,11 +95,26 @@ def convert_hls(request: ConvertRequest) -> Artifact:
             "precisions": {r["name"]: {k: v for k, v in r.items() if k in ("result", "weight_type", "bias_type", "accum")}
                            for r in records},
             "hls_config": config,
+            "sparsity": firmware_sparsity(records, options["strategy"]),
         })
         write_manifest(staged, "hls", board.name, details, source=request.model_path)
     log.info("hls: %s project for %s (%s, %s, reuse factor %d)", backend, board.name,
              options["io_type"], options["strategy"], options["reuse_factor"])
     return read_artifact(request.out_dir)
+
+
+def firmware_sparsity(records: list[dict], strategy: str) -> dict:
+    """Zero weights per layer of the firmware, and what the strategy does with them."""
+    layers = {r["name"]: {"weights": r["weights"], "zeros": r["weights"] - r["nonzero_weights"],
+                          "sparsity": (r["weights"] - r["nonzero_weights"]) / r["weights"]}
+              for r in records if r.get("weights")}
+    weights = sum(layer["weights"] for layer in layers.values())
+    zeros = sum(layer["zeros"] for layer in layers.values())
+    note = ("Latency strategy: every weight is a constant in the logic, so synthesis removes the products by zero "
+            "weights (the estimate counts only non-zero ones)" if strategy == "latency" else
+            "Resource strategy: the weights are read from memory and every product is computed, zeros included")
+    return {"layers": layers, "total": {"weights": weights, "zeros": zeros, "sparsity": zeros / weights if weights else 0.0},
+            "note": note}
 
 
 def write_weights(artifact: Artifact, qmodel, directory: Path) -> Path:

@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.tflite"
 DEFAULT_BOARD = "nano33ble"
+DENSE_ON_MCU = ("TFLite Micro stores zero weights in flash and multiplies by them like any other value: "
+                "sparsity saves neither flash nor time on a microcontroller")
 
 
 class TflmOptions(CalibratedOptions):
@@ -37,7 +39,7 @@ def convert_tflm(request: ConvertRequest) -> Artifact:
     from edgeaccel.convert.mcu_toolchain import core_for, cross_compile_model_data
     from edgeaccel.convert.tflite import export_int8
     from edgeaccel.readers.tflite_graph import count_macs, read_graph
-    from edgeaccel.readers.tflite_info import describe_tflite
+    from edgeaccel.readers.tflite_info import describe_tflite, kernel_sparsity
     from edgeaccel.convert.tflm_arena import measure_arena
     from edgeaccel.convert.tflm_sources import render_sources, resolver_ops
 
@@ -79,6 +81,7 @@ def convert_tflm(request: ConvertRequest) -> Artifact:
             "macs_per_op": [{"index": op.index, "op": op.name, "macs": count_macs(op)} for op in graph.ops if count_macs(op)],
             "sources": sorted(sources),
             "cross_compile": cross,
+            "sparsity": kernel_sparsity(export.flatbuffer) | {"note": DENSE_ON_MCU},
         })
         write_manifest(staged, "tflm", board.name, details, source=request.model_path)
     log.info("tflm: %d-byte model, %d ops, arena %d bytes, for %s", info["bytes"], len(ops), arena["arena_bytes"], board.name)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edgeaccel.compress import Compression
 from edgeaccel.specs import TrainingSpec
 from edgeaccel.tfenv import tensorflow
 
@@ -16,6 +17,7 @@ class TrainingResult:
     epochs_run: int
     best_epoch: int
     history: dict
+    compression: dict | None = None
 
 
 def seed_everything(seed: int) -> None:
@@ -32,31 +34,39 @@ def loss_for(task: str, spec: TrainingSpec) -> str:
 
 
 def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, label: str,
-          progress: bool = True, task: str = "classification") -> TrainingResult:
-    """Fit `model` in place on (x, y) with the task's loss; the best weights by the early-stopping monitor are kept."""
+          progress: bool = True, task: str = "classification",
+          compression: "Compression | None" = None) -> TrainingResult:
+    """Fit `model` in place on (x, y) with the task's loss; the best weights by the early-stopping monitor are kept.
+    With `compression` (edgeaccel.compress), the model is pruned and/or distilled as it says, and
+    early stopping watches only from the epoch the pruning masks are final."""
     tf = tensorflow()
     seed_everything(seed)
-    model.compile(
+    plan = compression.plan(model, x, y, spec) if compression else None
+    fitted = plan.model if plan else model
+    fitted.compile(
         optimizer=tf.keras.optimizers.Adam(learning_rate=spec.learning_rate),
-        loss=loss_for(task, spec),
-        metrics=["accuracy"] if task == "classification" else [],
+        loss=plan.loss if plan and plan.loss else loss_for(task, spec),
+        metrics=plan.metrics if plan and plan.metrics else (["accuracy"] if task == "classification" else []),
     )
-    callbacks = [_epoch_progress(tf, spec.epochs, label, enabled=progress)]
+    callbacks = (plan.callbacks if plan else []) + [_epoch_progress(tf, spec.epochs, label, enabled=progress)]
     if spec.early_stopping is not None and spec.validation_fraction > 0:
         callbacks.append(tf.keras.callbacks.EarlyStopping(
             monitor=spec.early_stopping.monitor, patience=spec.early_stopping.patience,
             restore_best_weights=True, mode="max" if "accuracy" in spec.early_stopping.monitor else "min",
+            start_from_epoch=plan.watch_from_epoch if plan else 0,
         ))
-    history = model.fit(
-        x, y, epochs=spec.epochs, batch_size=spec.batch_size, validation_split=spec.validation_fraction,
-        shuffle=True, verbose=0, callbacks=callbacks,
+    history = fitted.fit(
+        x, plan.targets if plan else y, epochs=spec.epochs, batch_size=spec.batch_size,
+        validation_split=spec.validation_fraction, shuffle=True, verbose=0, callbacks=callbacks,
     )
     epochs_run = len(history.history["loss"])
     monitor = spec.early_stopping.monitor if spec.early_stopping and spec.validation_fraction > 0 else "loss"
     values = history.history[monitor]
-    best = int(np.argmax(values) if "accuracy" in monitor else np.argmin(values)) + 1
+    watched = min(plan.watch_from_epoch if plan else 0, epochs_run - 1)
+    best = watched + int(np.argmax(values[watched:]) if "accuracy" in monitor else np.argmin(values[watched:])) + 1
     log.info("%s: %d epochs, best epoch %d (%s %.4f, loss %s)", label, epochs_run, best, monitor, values[best - 1], loss_for(task, spec))
-    return TrainingResult(epochs_run, best, {k: [float(v) for v in vs] for k, vs in history.history.items()})
+    return TrainingResult(epochs_run, best, {k: [float(v) for v in vs] for k, vs in history.history.items()},
+                          plan.finish() if plan else None)
 
 
 def _epoch_progress(tf, epochs: int, label: str, enabled: bool):

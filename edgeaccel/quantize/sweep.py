@@ -11,8 +11,9 @@ log = logging.getLogger(__name__)
 
 
 def bit_sweep(float_model, quant: QuantSpec, bits: list[int], x_train, y_train, x_test, y_test,
-              training: TrainingSpec, seed: int, input_signed: bool, progress: bool = True) -> list[dict]:
-    """Test accuracy of QAT at each width in `bits` (weights, biases and activations; inputs keep theirs)."""
+              training: TrainingSpec, seed: int, input_signed: bool, progress: bool = True, compression=None) -> list[dict]:
+    """Test accuracy of QAT at each width in `bits` (weights, biases and activations; inputs keep theirs),
+    compressed as the main model is (`compression`, edgeaccel.compress)."""
     from edgeaccel.models.training import train
     from edgeaccel.quantize.qat import quantize_model
 
@@ -21,7 +22,7 @@ def bit_sweep(float_model, quant: QuantSpec, bits: list[int], x_train, y_train, 
         spec = quant.model_copy(update={"weight_bits": width, "bias_bits": width, "activation_bits": width,
                                         "activation_integer": min(quant.activation_integer, width - 1)})
         qmodel = quantize_model(float_model, spec, input_signed=input_signed)
-        train(qmodel, x_train, y_train, training, seed, f"QAT {width}-bit", progress)
+        train(qmodel, x_train, y_train, training, seed, f"QAT {width}-bit", progress, compression=compression)
         accuracy = float(np.mean(qmodel.predict(x_test, verbose=0).argmax(-1) == y_test))
         log.info("bit sweep: %d bits, accuracy %.4f", width, accuracy)
         rows.append({"bits": width, "accuracy": accuracy})

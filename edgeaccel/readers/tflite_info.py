@@ -65,3 +65,33 @@ def constant_tensors(flatbuffer: bytes) -> list[tuple[str, float]]:
         if tensor["index"] in produced and np.dtype(tensor["dtype"]).kind == "i" and len(scales) and scales.max() <= EMPTY_RANGE_SCALE:
             found.append((tensor["name"], float(scales.max())))
     return found
+
+
+WEIGHTED_OPS = ("FULLY_CONNECTED", "CONV_2D", "DEPTHWISE_CONV_2D", "TRANSPOSE_CONV")
+
+
+def kernel_sparsity(flatbuffer: bytes) -> dict:
+    """Per weighted op, how many of its kernel's stored values are zero (equal to the zero point),
+    and in total. A pure analysis of the flatbuffer's constants."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from edgeaccel.tfenv import quiet_native_stderr
+
+    with quiet_native_stderr():
+        interpreter = Interpreter(model_content=flatbuffer)
+    interpreter.allocate_tensors()
+    tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
+    layers = []
+    for op in interpreter._get_ops_details():
+        if op["op_name"] not in WEIGHTED_OPS:
+            continue
+        index = op["inputs"][2 if op["op_name"] == "TRANSPOSE_CONV" else 1]
+        values = interpreter.get_tensor(index)
+        zero_points = tensors[index]["quantization_parameters"]["zero_points"]
+        zero = int(zero_points[0]) if len(zero_points) else 0
+        zeros = int(np.count_nonzero(values == zero))
+        layers.append({"op": op["op_name"], "index": int(op["index"]), "tensor": tensors[index]["name"],
+                       "weights": int(values.size), "zeros": zeros, "sparsity": zeros / values.size})
+    weights = sum(layer["weights"] for layer in layers)
+    zeros = sum(layer["zeros"] for layer in layers)
+    return {"layers": layers, "total": {"weights": weights, "zeros": zeros, "sparsity": zeros / weights if weights else 0.0}}

@@ -80,7 +80,8 @@ def write_report(directory: Path | str) -> Path:
         titles = {name: metrics.get("titles", {}).get(name, name) for name in metrics["backends"]}
         figures, notes = _figures(directory, metrics, qmodel, titles)
         context = {"m": metrics, "titles": titles, "layers": _layer_table(directory, qmodel),
-                   "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes}
+                   "figures": {name: f"{FIGURES_DIR}/{name}.png" for name in figures}, "distribution_notes": notes,
+                   "sparsity": _sparsity_notes(directory, metrics)}
         report = _TEMPLATES.get_template("report.md.j2")
         markdown_text = report.render(**context)
         embedded = {name: "data:image/png;base64," + base64.b64encode(data).decode() for name, data in figures.items()}
@@ -155,6 +156,18 @@ def _figures(directory: Path, metrics: dict, qmodel, titles: dict) -> tuple[dict
                 figures[f"{kind}_distribution"] = plots.distributions(rows, f"{kind.capitalize()} per layer against the quantizer")
                 notes += [{k: v for k, v in row.items() if k != "values"} for row in rows]
     return figures, notes
+
+
+def _sparsity_notes(directory: Path, metrics: dict) -> dict[str, str]:
+    """What each target of the build does with zero weights, for a model with some (pruned, or rounded to zero)."""
+    if (metrics.get("weight_sparsity") or {}).get("total", {}).get("sparsity", 0.0) < 0.05:
+        return {}
+    notes = {}
+    for manifest in sorted(directory.glob(f"*/{MANIFEST}")):
+        sparsity = read_artifact(manifest.parent).details.get("sparsity")
+        if isinstance(sparsity, dict) and sparsity.get("note"):
+            notes[manifest.parent.name] = sparsity["note"]
+    return notes
 
 
 def _layer_table(directory: Path, qmodel) -> list[dict]:

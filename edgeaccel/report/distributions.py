@@ -67,8 +67,10 @@ def _distribution(name: str, kind: str, values: np.ndarray, quantizer) -> dict:
     span = max(abs(low), abs(high))
     unused_integer_bits = int(np.floor(np.log2(span / peak))) if peak > 0 and span > 2 * peak else 0
     sample = values if values.size <= MAX_VALUES else np.random.default_rng(0).choice(values, MAX_VALUES, replace=False)
+    zeros = float(np.mean(np.asarray(quantizer(values.astype(np.float32))) == 0)) if values.size else 0.0
     return {"layer": name, "kind": kind, "quantizer": str(quantizer), "low": low, "high": high, "step": step,
             "clipped_fraction": float(np.mean(above | below)), "unused_integer_bits": unused_integer_bits,
+            "zero_fraction": zeros,
             "min": float(values.min()), "max": float(values.max()), "values": sample.astype(np.float32)}
 
 

@@ -48,7 +48,8 @@ def distributions(rows: list[dict], title: str) -> bytes:
         for edge in (row["low"], row["high"]):
             axes.axvline(edge, color=OVER, linewidth=1)
         step = f"step {row['step']:.3g}" if row["step"] else ""
-        axes.set_title(f"{row['layer']}: {step}, {100 * row['clipped_fraction']:.1f}% clipped", fontsize=9)
+        zeros = f", {100 * row['zero_fraction']:.0f}% zero" if row["kind"] == "weights" and row["zero_fraction"] >= 0.01 else ""
+        axes.set_title(f"{row['layer']}: {step}, {100 * row['clipped_fraction']:.1f}% clipped{zeros}", fontsize=9)
         axes.tick_params(labelsize=7)
     figure.suptitle(title)
     figure.tight_layout()
@@ -90,4 +91,27 @@ def accuracy_vs_bits(sweep: list[dict], float_accuracy: float | None) -> bytes:
     axes.invert_xaxis()
     axes.legend(fontsize=8)
     axes.set_title("Accuracy against bit width")
+    return png(figure)
+
+
+def pareto(points: list[dict], title: str, cost_label: str) -> bytes:
+    """Accuracy against cost for every finished trial of one board; the front joined as a step line,
+    the default configuration ringed. Each point: cost, accuracy, on_front, default."""
+    figure = Figure(figsize=(7, 4.2))
+    axes = figure.add_subplot()
+    others = [p for p in points if not p["on_front"]]
+    front = sorted((p for p in points if p["on_front"]), key=lambda p: p["cost"])
+    axes.scatter([p["cost"] for p in others], [p["accuracy"] for p in others], color=NEUTRAL, s=22, label="trial")
+    axes.step([p["cost"] for p in front], [p["accuracy"] for p in front], where="post", color=OK, linewidth=1)
+    axes.scatter([p["cost"] for p in front], [p["accuracy"] for p in front], color=OK, s=30, label="Pareto front", zorder=3)
+    for p in points:
+        if p["default"]:
+            axes.scatter([p["cost"]], [p["accuracy"]], facecolors="none", edgecolors=OVER, s=140, linewidths=1.5,
+                         label="project's configuration", zorder=4)
+    axes.axvline(100, color="black", linewidth=1, linestyle=":", label="the board's budget")
+    axes.set_xlabel(cost_label)
+    axes.set_ylabel("accuracy on the simulated hardware")
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, loc="lower right")
+    axes.set_title(title)
     return png(figure)

@@ -1,4 +1,5 @@
-"""The csim backend: the hls4ml firmware's C simulation, bit-exact with QKeras, batched over all cores.
+"""The csim backend: the hls4ml firmware's C simulation, bit-exact with QKeras, batched over the cores
+this process may use (edgeaccel.cpus).
 
 The loop over samples runs in C++. Each worker thread calls its own copy of the compiled library
 (the copies have separate statics, see hls_templates/csim/edgeaccel_bridge.cpp), and ctypes
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from edgeaccel.artifact import read_artifact
+from edgeaccel.cpus import cpu_budget
 from edgeaccel.details import HlsDetails
 from edgeaccel.errors import ModelError
 from edgeaccel.quantize.grid import InputGrid
@@ -43,7 +45,7 @@ class CsimBackend:
         self.layers = {record["name"]: record for record in details["layers"]}
         self.logits_layer = details["logits_layer"]
         self.library = csim_library(self.project, self.n_in, self.n_out)
-        self.threads = max(1, threads or os.cpu_count() or 1)
+        self.threads = max(1, threads or cpu_budget())
         self._copies = [_load_copy(self.library, self.weights) for _ in range(self.threads)]
 
     def use_weights(self, weights: Path | str) -> None:

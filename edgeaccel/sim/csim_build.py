@@ -17,6 +17,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from edgeaccel.cpus import cpu_budget
 from edgeaccel.errors import ToolError
 from edgeaccel.progress import progress_bar
 from edgeaccel.resources import hls_template
@@ -85,7 +86,7 @@ def _compile(project: Path, defines: list[str], build: Path) -> None:
     commands = [[CXX, *CXXFLAGS, *includes, *defines, "-c", str(source), "-o", str(obj)]
                 for source, obj in zip(sources, objects)]
     log.info("csim: compiling %s with %s", project, CXX)
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool, \
+    with ThreadPoolExecutor(max_workers=cpu_budget()) as pool, \
             progress_bar(len(commands) + 1, "csim compile", unit="file") as bar:
         for _ in pool.map(run_tool, commands):
             bar.update(1)

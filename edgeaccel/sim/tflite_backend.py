@@ -5,12 +5,12 @@ TFLite Micro's kernels equal bit for bit; the default is LiteRT's optimized kern
 round differently on near-ties.
 """
 
-import os
 from pathlib import Path
 
 import numpy as np
 
 from edgeaccel.artifact import read_artifact
+from edgeaccel.cpus import cpu_budget
 from edgeaccel.details import EdgeTpuDetails, TfliteDetails, TflmDetails
 from edgeaccel.data import check_against_input
 from edgeaccel.errors import ModelError
@@ -28,7 +28,7 @@ class TfliteBackend:
         resolver = OpResolverType.BUILTIN_REF if reference_kernels else OpResolverType.AUTO
         try:
             with quiet_native_stderr():
-                self.interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count(),
+                self.interpreter = Interpreter(model_path=str(path), num_threads=cpu_budget(),
                                                experimental_op_resolver_type=resolver)
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"{path}: expected a valid .tflite flatbuffer, received one LiteRT rejects ({e})") from e

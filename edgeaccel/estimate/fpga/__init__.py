@@ -161,7 +161,7 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     else:
         latency = (work.iterations * work.loop_ii - 1) + depth if logic else 0
         ii = work.iterations * work.loop_ii
-    cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "dsp": work.dsp,
+    cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
             "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth}
     return cost, {"lut": lut_terms, "ff": ff_terms}
 

@@ -61,6 +61,7 @@ class LayerWork:
     name: str
     kind: str
     multiplications: int = 0
+    multipliers: int = 0  # instances (DSP or LUT) left after zeros are dropped and shifts take constants' place
     dsp: int = 0
     bram18: int = 0
     lut: dict = field(default_factory=dict)
@@ -230,6 +231,7 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
     dsp_per = device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1 if constants["count"] else weight_bits)
     if strategy == "resource" and rf > 1:
         multipliers = math.ceil(products / rf)
+        work.multipliers = multipliers
         wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
         work.dsp = multipliers * device.dsps_per_product(data_bits, weight_bits) if wide else 0
         work.bram18 = bram18_for(rf, multipliers * weight_bits) if rf > 1 else 0
@@ -243,11 +245,13 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
     work.multiplier = constants["constant_multipliers"] > 0
     work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
     if rf == 1:
+        work.multipliers = constants["multiplications"] if constants["count"] else products
         work.dsp = constants["on_dsp"] * dsp_per
         work.lut["lut_product_bits"] = constants["lut_product_bits"]
         dsp_products = constants["on_dsp"]
     else:
         shared = min(constants["multiplications"] if constants["count"] else products, math.ceil(products / rf))
+        work.multipliers = shared
         wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
         work.dsp = shared * device.dsps_per_product(data_bits, weight_bits) if wide else 0
         work.lut["generic_product_bits"] = 0 if wide else shared * data_bits * weight_bits
@@ -291,6 +295,7 @@ def _conv(record, io_type, settings, device):
         for key in terms:
             terms[key] *= pixels
     kernel.dsp *= pixels
+    kernel.multipliers *= pixels
     kernel.multiplications *= out_pixels
     kernel.iterations = partitions
     kernel.ff["window_bits"] = pixels * window_bits
@@ -309,6 +314,7 @@ def _separable(record, io_type, settings, device):
         pointwise = _product_kernel(record["name"], "separable", chans, int(record["n_filt"]), record, "pointwise",
                                     io_type, settings, device)
         depthwise.dsp += pointwise.dsp
+        depthwise.multipliers += pointwise.multipliers
         depthwise.multiplications += pointwise.multiplications
         depthwise.lut, depthwise.ff = _summed(depthwise.lut, pointwise.lut), _summed(depthwise.ff, pointwise.ff)
         depthwise.adder_levels += pointwise.adder_levels
@@ -334,6 +340,7 @@ def _batchnorm(record, io_type, settings, device):
                      adder_levels=1)
     multipliers = min(round(constants["on_dsp"] * ratio), math.ceil(per_pixel / max(1, int(record.get("reuse_factor", 1)))))
     work.dsp = multipliers * device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1)
+    work.multipliers = round(constants["multiplications"] * ratio)
     result_bits = record["result_bits"]
     work.lut = {"adder_bits": per_pixel * result_bits, "lut_product_bits": constants["lut_product_bits"] * ratio}
     work.ff = {"output_bits": per_pixel * result_bits}
