@@ -237,11 +237,10 @@ def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
             estimates[name] = artifact.estimate
         if name == "tflm":
             from edgeaccel.sim.fidelity import agreement
+            from edgeaccel.sim.tflm_fidelity import tflm_fidelity
 
-            litert_reference = open_backend("tflite-ref", artifact.directory).predict(x)
+            fidelity["tflm"] = tflm_fidelity(artifact.directory, x, task.name, tflm_outputs=outputs[name])
             litert_optimized = open_backend("tflite", artifact.directory).predict(x)
-            fidelity["tflm"] = agreement(outputs[name], litert_reference,
-                                         "LiteRT reference kernels (BUILTIN_REF) on the same model.tflite", task.name)
             fidelity["tflm"]["optimized_kernels"] = agreement(outputs[name], litert_optimized,
                                                               "LiteRT optimized kernels on the same model.tflite", task.name)
             mcu_estimates[name] = artifact.estimate
