@@ -89,7 +89,7 @@ def test_reference_cnn_trains_quantization_aware_and_runs_bit_exact_on_tflm(tmp_
     check_weights_and_size(name, qmodel, tflm)
 
 
-def autoencoder_project(directory, targets: dict, epochs: int = 12) -> "Path":
+def autoencoder_project(directory, targets: dict, epochs: int = 25) -> "Path":
     """The MLPerf Tiny anomaly-detection autoencoder, float-trained with MSE as the reference does, as a project."""
     from edgeaccel.models.training import seed_everything, train
 

@@ -129,7 +129,10 @@ def test_a_model_tflm_refuses_whatever_the_arena_is_refused_at_once_with_the_op_
     tf.keras.utils.set_random_seed(0)
     inputs = tf.keras.Input((16,))
     model = tf.keras.Model(inputs, tf.keras.layers.Dense(4)(tf.keras.layers.Dense(8, activation="relu")(inputs)))
-    x = np.random.default_rng(0).uniform(-1, 1, (64, 16)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel, rng.uniform(-0.5, 0.5, bias.shape)])  # a zero bias is left out of the .tflite
+    x = rng.uniform(-1, 1, (64, 16)).astype(np.float32)
     data = bytearray(to_tflite(model, "int8", x, dense="per_tensor"))
     (tmp_path / "good.tflite").write_bytes(data)
     assert measure_arena(tmp_path / "good.tflite")["minimum_bytes"] > 0
