@@ -2,7 +2,6 @@
 benchmark/training/*/keras_model.py and vww_model.py) through QAT -> int8 -> TFLite Micro, on small
 synthetic data with the real input shapes. The slow ones are `zoo` cases (`make test-zoo`)."""
 
-
 import numpy as np
 import pytest
 import yaml
