@@ -149,7 +149,8 @@ def mlperf_section(rows: list[dict]) -> list[str]:
              "Re-created from mlcommons/tiny's reference training code (bench/mlperf_tiny.py), float-trained then QAT-trained on "
              "synthetic data of the real input shapes (accuracy figures are on that data, not the benchmark's), converted to "
              "int8 TFLite, TFLite Micro (Nano 33 BLE) and Edge TPU. The reference figures are those of mlcommons/tiny's own int8 "
-             "`.tflite` (REFERENCE.md). Arena: the smallest that allocates and invokes on tflite-micro's host interpreter.", "",
+             "`.tflite` (REFERENCE.md). Arena: the smallest that allocates and invokes on tflite-micro's host interpreter. "
+             "Tensor names (the converter's debugging strings from Keras names) are counted in the int8 bytes.", "",
              "| model | int8 bytes (reference) | min arena bytes (reference) | ops | float | QKeras | TFLM | TFLM = LiteRT reference kernels | TFLM vs LiteRT optimized | Edge TPU ops mapped | flash estimate |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:

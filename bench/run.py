@@ -3,6 +3,7 @@
     python -m bench.run            # full sizes (minutes)
     python -m bench.run --quick    # tiny sizes: the smoke test that keeps the harness from rotting
     python -m bench.run --only pruning,distillation   # re-measure these sections; the others in --out are kept
+    python -m bench.run --only mlperf   # the MLPerf Tiny reference models alone
 """
 
 import argparse
@@ -75,9 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                                       workdir / f"tflite-{builtin}") for builtin in ("mlp", "cnn")]
         print("bench: QAT accuracy against bits", file=sys.stderr)
         accuracy = [qat.accuracy_against_bits(builtin, sizes["qat_bits"], sizes["qat_epochs"]) for builtin in ("mlp", "cnn")]
-        print("bench: MLPerf Tiny reference models", file=sys.stderr)
-        mlperf = [mlperf_tiny.run_reference(name, workdir / name, sizes["mlperf_samples"], sizes["mlperf_float_epochs"],
-                                            sizes["mlperf_qat_epochs"]) for name in sizes["mlperf_models"]]
+        mlperf = mlperf_rows(sizes, workdir)
         print("bench: end to end", file=sys.stderr)
         project = e2e.REPO / "examples" / "digits.yaml"
         if args.quick:
@@ -101,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"bench: wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def mlperf_rows(sizes: dict, workdir: Path) -> list[dict]:
+    print("bench: MLPerf Tiny reference models", file=sys.stderr)
+    return [mlperf_tiny.run_reference(name, workdir / name, sizes["mlperf_samples"], sizes["mlperf_float_epochs"],
+                                      sizes["mlperf_qat_epochs"]) for name in sizes["mlperf_models"]]
+
+
+def mlperf_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    return [report.mlperf_section(mlperf_rows(sizes, workdir))]
 
 
 def pruning_sections(sizes: dict, workdir: Path) -> list[list[str]]:
@@ -141,7 +150,7 @@ def sweep_front_sections(sizes: dict, workdir: Path) -> list[list[str]]:
 
 
 _MEASURED: dict = {}  # the scaling runs, measured once per process (quick mode's front reuses them)
-GROUPS = {"pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
+GROUPS = {"mlperf": mlperf_sections, "pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
           "sweep-front": sweep_front_sections}
 
 

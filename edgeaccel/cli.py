@@ -275,6 +275,13 @@ def _run(args) -> int:
     for name, b in backends.items():
         log.info("%-8s %s %.4f  %s %.4f", name, quality, b[quality], agreement.replace("_", " ") + " (QKeras)", b[agreement])
     log.info("build directory: %s (report.md, metrics.json)", result.directory)
+    tflm = result.metrics.get("fidelity", {}).get("tflm")
+    if tflm:
+        log.info("%s", tflm["verdict"])
+        if not tflm["ok"]:
+            from edgeaccel.errors import ValidationMismatch
+
+            raise ValidationMismatch(tflm["verdict"])
     return 0
 
 

@@ -75,7 +75,7 @@ def run_project(project_path: Path | str, out: Path | str | None = None, progres
 
 def _train(project, directory: Path, progress: bool) -> dict:
     from edgeaccel.models.files import is_quantized, load_model, save_model
-    from edgeaccel.models.training import loss_for, seed_everything, train
+    from edgeaccel.models.training import freeze_batchnorm, loss_for, seed_everything, train
     from edgeaccel.quantize.qat import check_quantizable, quantize_model
 
     _check_teacher_is_trained(project)
@@ -107,6 +107,8 @@ def _train(project, directory: Path, progress: bool) -> dict:
         float_training = train(float_model, split.fit_x, split.fit_y, project.training, project.data.seed, "float", progress, task.name)
     input_signed = bool(split.x_train.min() < 0)
     qmodel = quantize_model(float_model, project.quantization, input_signed=input_signed)
+    if not project.model.builtin or float_training is not None:
+        freeze_batchnorm(qmodel)
     qat = train(qmodel, split.fit_x, split.fit_y, project.training, project.data.seed, "QAT", progress, task.name, compression)
     sweep = []
     if project.quantization.sweep_bits:
@@ -237,11 +239,10 @@ def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
             estimates[name] = artifact.estimate
         if name == "tflm":
             from edgeaccel.sim.fidelity import agreement
+            from edgeaccel.sim.tflm_fidelity import tflm_fidelity
 
-            litert_reference = open_backend("tflite-ref", artifact.directory).predict(x)
+            fidelity["tflm"] = tflm_fidelity(artifact.directory, x, task.name, tflm_outputs=outputs[name])
             litert_optimized = open_backend("tflite", artifact.directory).predict(x)
-            fidelity["tflm"] = agreement(outputs[name], litert_reference,
-                                         "LiteRT reference kernels (BUILTIN_REF) on the same model.tflite", task.name)
             fidelity["tflm"]["optimized_kernels"] = agreement(outputs[name], litert_optimized,
                                                               "LiteRT optimized kernels on the same model.tflite", task.name)
             mcu_estimates[name] = artifact.estimate

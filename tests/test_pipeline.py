@@ -75,3 +75,13 @@ def test_cnn_with_batchnorm_runs_end_to_end(tmp_path):
     ops = json.loads((tmp_path / "build" / "tflite" / "artifact.json").read_text())["tflite"]["ops"]
     assert "CONV_2D" in ops and "MAX_POOL_2D" in ops
     assert not any("BATCH" in op or op == "MUL" for op in ops), "BatchNormalization must be folded"
+    # QAT fine-tunes the trained float model with its BatchNormalization fixed: the QKeras model keeps the float
+    # model's statistics and affine terms, so what QAT trained is the folded convolution the export ships.
+    from edgeaccel.models.files import load_model
+
+    def batchnorms(path):
+        return [layer.get_weights() for layer in load_model(path).layers if type(layer).__name__ == "BatchNormalization"]
+
+    qat, float_ = batchnorms(tmp_path / "build" / "model.h5"), batchnorms(tmp_path / "build" / "float_model.h5")
+    assert len(qat) == len(float_) == 3  # two convolutions and the hidden Dense
+    assert all(np.array_equal(a, b) for q, f in zip(qat, float_) for a, b in zip(q, f))

@@ -146,6 +146,18 @@ def to_tflite(plain_model, mode: str, calibration: np.ndarray | None, dense: str
         flatbuffer = converter.convert()
     if mode == "int8":
         check_calibrated(flatbuffer)
+        flatbuffer = _biases_on_the_kernels_grid(flatbuffer)
+    return flatbuffer
+
+
+def _biases_on_the_kernels_grid(flatbuffer: bytes) -> bytes:
+    from edgeaccel.convert.tflite_bias import requantize_biases
+
+    flatbuffer, changes = requantize_biases(flatbuffer)
+    if changes:
+        log.info("int8: requantized %d biases to input scale x weight scale (TF's quantizer had scaled them for a calibrated "
+                 "input range where a fake quantization sets it: they were %s times too large)", len(changes),
+                 ", ".join(f"{c['factor']:.2f}" for c in changes))
     return flatbuffer
 
 

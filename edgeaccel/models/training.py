@@ -26,6 +26,21 @@ def seed_everything(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
+def freeze_batchnorm(model) -> int:
+    """Fine-tune with every BatchNormalization layer in inference mode, its moving statistics and affine terms
+    fixed (Keras runs a non-trainable BatchNormalization with its moving statistics): QAT of a trained model then
+    trains exactly the folded convolution that the int8 export ships. Updating the statistics instead leaves them
+    behind the changing weights after a short fine-tune (measured on bench/mlperf_tiny.py's synthetic data, float
+    0.96/0.99: MobileNetV1 0.25 0.74 after 2 QAT epochs at learning rate 1e-4 with updating statistics, 0.975 at 3e-4
+    with them fixed; DS-CNN 0.825 after 3 epochs at 3e-4 updating, 1.0 after 2 fixed). Returns how many were frozen."""
+    frozen = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+    for layer in frozen:
+        layer.trainable = False
+    if frozen:
+        log.info("QAT: %d BatchNormalization layers fixed at the float model's statistics", len(frozen))
+    return len(frozen)
+
+
 def loss_for(task: str, spec: TrainingSpec) -> str:
     """The Keras loss of a task: sparse categorical cross-entropy for classes, MSE (or MAE if asked) otherwise."""
     if task == "classification":

@@ -4,7 +4,7 @@ a model holding custom or unresolvable ops can still be read. A pure reader.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,6 +42,7 @@ class OpInfo:
     inputs: tuple[TensorInfo, ...]
     outputs: tuple[TensorInfo, ...]
     fused_activation: str | None
+    options: dict = field(default_factory=dict)  # the builtin options' scalar fields, as the schema names them (strideH, padding, ...)
 
     @property
     def tensors(self) -> tuple[TensorInfo, ...]:
@@ -84,7 +85,8 @@ def read_graph(flatbuffer: bytes) -> TfliteGraph:
         ops.append(OpInfo(position, name, custom, int(code.version),
                           tuple(tensors[i] for i in _indices(op.inputs) if i >= 0),
                           tuple(tensors[i] for i in _indices(op.outputs) if i >= 0),
-                          None if activation is None else activation_names.get(activation, str(activation))))
+                          None if activation is None else activation_names.get(activation, str(activation)),
+                          _scalar_options(op.builtinOptions)))
     return TfliteGraph(tuple(ops), tuple(tensors[i] for i in _indices(subgraph.inputs)),
                        tuple(tensors[i] for i in _indices(subgraph.outputs)), len(model.subgraphs))
 
@@ -112,6 +114,12 @@ def _tensor(index, tensor, buffers, type_names, graph_inputs) -> TensorInfo:
     constant = index not in graph_inputs and data is not None and len(data) > 0
     name = tensor.name.decode() if isinstance(tensor.name, bytes) else str(tensor.name)
     return TensorInfo(index, name, type_names.get(tensor.type, str(tensor.type)), shape, signature, constant)
+
+
+def _scalar_options(options) -> dict:
+    if options is None:
+        return {}
+    return {key: value for key, value in vars(options).items() if isinstance(value, (bool, int, float))}
 
 
 def _indices(values) -> list[int]:

@@ -25,6 +25,7 @@ class TfliteBackend:
         from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
         path, self.grid, _ = tflite_model(artifact)
+        self.model_path = path
         resolver = OpResolverType.BUILTIN_REF if reference_kernels else OpResolverType.AUTO
         try:
             with quiet_native_stderr():

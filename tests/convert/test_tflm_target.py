@@ -111,3 +111,41 @@ def test_bad_boards_get_one_line_errors(digits_build, tmp_path, board, expected)
     result = run_cli("convert", digits_build / "model.h5", "--target", "tflm", "--board", board, "-o", tmp_path / "out")
     assert expected in error_line(result) and result.returncode == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_a_model_tflm_refuses_whatever_the_arena_is_refused_at_once_with_the_op_and_the_reason(tmp_path):
+    """TFLM checks in Prepare that a per-tensor FULLY_CONNECTED's bias scale is its input scale times its weight scale
+    (within 2% of the output scale). A model failing that is refused with the op and TFLM's check, not retried in
+    ever larger arenas (it used to grow the arena to 700 MB before giving up)."""
+    import numpy as np
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    from edgeaccel.convert.tflite import to_tflite
+    from edgeaccel.convert.tflm_arena import measure_arena
+    from edgeaccel.errors import ModelError
+    from edgeaccel.tfenv import tensorflow
+
+    tf = tensorflow()
+    tf.keras.utils.set_random_seed(0)
+    inputs = tf.keras.Input((16,))
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(4)(tf.keras.layers.Dense(8, activation="relu")(inputs)))
+    rng = np.random.default_rng(0)
+    kernel, bias = model.layers[-1].get_weights()
+    model.layers[-1].set_weights([kernel, rng.uniform(-0.5, 0.5, bias.shape)])  # a zero bias is left out of the .tflite
+    x = rng.uniform(-1, 1, (64, 16)).astype(np.float32)
+    data = bytearray(to_tflite(model, "int8", x, dense="per_tensor"))
+    (tmp_path / "good.tflite").write_bytes(data)
+    assert measure_arena(tmp_path / "good.tflite")["minimum_bytes"] > 0
+    flatbuffer = schema.Model.GetRootAs(data, 0)
+    subgraph = flatbuffer.Subgraphs(0)
+    last = subgraph.Operators(subgraph.OperatorsLength() - 1)
+    bias = subgraph.Tensors(int(last.InputsAsNumpy()[2]))
+    assert subgraph.Tensors(int(last.InputsAsNumpy()[1])).Quantization().ScaleLength() == 1
+    bias.Quantization().ScaleAsNumpy()[:] *= 100
+    (tmp_path / "bad.tflite").write_bytes(data)
+    with pytest.raises(ModelError) as refused:
+        measure_arena(tmp_path / "bad.tflite")
+    index = subgraph.OperatorsLength() - 1
+    assert str(refused.value) == (f"tflite-micro: expected FULLY_CONNECTED (op {index}) of bad.tflite to prepare, received a "
+                                  "refusal that no arena size fixes: tensorflow/lite/micro/kernels/kernel_util.cc:478 "
+                                  "scale_diff / output_scale <= 0.02 was not true.")
