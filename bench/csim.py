@@ -1,7 +1,7 @@
 """csim: hls4ml 1.3's own compile() + predict() against edgeaccel's cached, batched csim library.
 
-Both sides convert with the same precisions (edgeaccel's exact configuration) and the softmax
-dropped, so both can be checked bit for bit against the QKeras logits.
+Both sides build the same design (edgeaccel's exact configuration, `convert.hls.design_for`) with
+the softmax dropped, so both can be checked bit for bit against the QKeras logits.
 """
 
 import contextlib
@@ -74,9 +74,8 @@ def grid_inputs(model, samples: int, seed: int = 1) -> np.ndarray:
 
 
 def compare_csim(model_fn, samples: int, resim_samples: int, repeats: int, workdir: Path) -> dict:
+    from edgeaccel.convert.hls import design_for, write_weights
     from edgeaccel.targets import ConvertRequest, convert
-    from edgeaccel.convert import hls4ml_adapter as hls
-    from edgeaccel.convert.hls import write_weights
     from edgeaccel.models.files import save_model
     from edgeaccel.sim.csim_backend import CsimBackend
 
@@ -95,11 +94,9 @@ def compare_csim(model_fn, samples: int, resim_samples: int, repeats: int, workd
                                       options={"softmax": "drop"}), "hls")
 
     artifact = edgeaccel_convert("a")
-    config = artifact.details["hls_config"]
 
     def hls4ml_graph(m, directory):
-        graph = hls.convert_keras2(m, config, directory, "VivadoAccelerator", "io_parallel", part="xczu9eg-ffvb1156-2-e",
-                                   board="zcu102", interface="axi_stream", driver="python", clock_period=10)
+        graph = design_for(artifact, m, directory)
         with contextlib.redirect_stdout(io.StringIO()):
             graph.compile()
         return graph

@@ -293,3 +293,31 @@ def replace_sections(path: Path, sections: list[list[str]], quick: bool) -> None
         note = f"_Re-measured alone by `python -m bench.run --only ...` on {now}{' (quick mode)' if quick else ''}._"
         existing[heading] = "\n".join([heading, "", note] + section[1:]).rstrip("\n") + "\n"
     write_text_atomically(path, "\n## ".join([kept.rstrip("\n") + "\n"] + list(existing.values())) + "\n")
+
+
+def zoo_section(rows: list[dict]) -> list[str]:
+    lines = ["## Zoo: published models through edgeaccel and through hls4ml 1.3's defaults", "",
+             "Other people's models re-created in `tests/zoo/published.py` (sources cited there), random weights at their "
+             "initializers' scale. edgeaccel: converted as published or the one-line refusal; csim against its fixed-point "
+             "reference (logits bit-exact fraction; softmax argmax agreement); build = convert + csim compile in a child "
+             "process with a cold cache, peak RSS of it and its compilers (one run each). hls4ml 1.3: `config_from_keras_model(granularity="
+             "'name')` and `compile()` with the io_type edgeaccel chose, its `predict()` against QKeras on the same float "
+             "inputs.", "",
+             "| model | edgeaccel | bit-exact (logits) | argmax | build s | peak RSS MiB | hls4ml 1.3 default: bit-exact |",
+             "|---|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        hls4ml = r["hls4ml"]
+        baseline = f"{hls4ml['bit_exact']:.4f}" if hls4ml["ok"] else f"fails: {hls4ml['error']}"
+        if not r["converted"]:
+            lines.append(f"| {r['model']} | refused: {r['refusal']} | | | | | {baseline} |")
+            continue
+        argmax = "" if r["argmax"] is None else f"{r['argmax']:.4f}"
+        lines.append(f"| {r['model']} | {'bit-exact' if r['ok'] else 'differs'} | {r['bit_exact']:.4f} | {argmax} | "
+                     f"{r['build_s']:.0f} | {r['peak_rss_mib']:.0f} | {baseline} |")
+    converted = [r for r in rows if r["converted"]]
+    exact = sum(1 for r in converted if r["ok"])
+    baseline = sum(1 for r in rows if r["hls4ml"]["ok"] and r["hls4ml"]["bit_exact"] == 1.0)
+    lines += ["", f"edgeaccel: {len(converted)} of {len(rows)} converted as published, {exact} of them bit-exact; "
+                  f"{len(rows) - len(converted)} refused by name. hls4ml 1.3 with its default configuration: "
+                  f"{baseline} of {len(rows)} bit-exact.", ""]
+    return lines

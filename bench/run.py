@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
-from bench import compression, csim, e2e, fpga_estimate, mlperf_tiny, qat, report, sweep, tflite
+from bench import compression, csim, e2e, fpga_estimate, mlperf_tiny, qat, report, sweep, tflite, zoo
 
 FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
         "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
@@ -27,7 +27,7 @@ FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats":
         "pruning_levels": [0.0, 0.5, 0.75, 0.9], "pruning_models": ("digits", "jet"), "pruning_epochs": 30,
         "jet_samples": 20000, "jet_epochs": 30,
         "distillation_bits": [4, 3, 2], "distillation_epochs": 30, "distillation_cases": compression.DISTILLATION_CASES,
-        "distillation_seeds": compression.SEEDS}
+        "distillation_seeds": compression.SEEDS, "zoo_models": None, "zoo_samples": 300}
 QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32,
          "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1,
          "tflite_epochs": 1, "tflite_samples": 20,
@@ -35,7 +35,7 @@ QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "w
          "sweep_space": {"weight_bits": [8]}, "sweep_epochs": 1, "front_sweep": False,
          "pruning_levels": [0.0, 0.75], "pruning_models": ("digits",), "pruning_epochs": 2, "jet_samples": 1000, "jet_epochs": 2,
          "distillation_bits": [2], "distillation_epochs": 1, "distillation_cases": compression.DISTILLATION_CASES[:1],
-         "distillation_seeds": (0,)}
+         "distillation_seeds": (0,), "zoo_models": zoo.QUICK_MODELS, "zoo_samples": 50}
 TINY_PROJECT = """name: tiny
 data: {source: sklearn:digits}
 model: {builtin: mlp, hidden: [8]}
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                     report.e2e_section(run, compile_, project.name)]
         sections += pruning_sections(sizes, workdir) + distillation_sections(sizes, workdir)
         sections += sweep_scaling_sections(sizes, workdir) + sweep_front_sections(sizes, workdir)
+        sections += zoo_sections(sizes, workdir)
         report.write(args.out, sections, args.quick)
     finally:
         if saved_cache is None:
@@ -150,7 +151,12 @@ def sweep_front_sections(sizes: dict, workdir: Path) -> list[list[str]]:
 
 
 _MEASURED: dict = {}  # the scaling runs, measured once per process (quick mode's front reuses them)
-GROUPS = {"mlperf": mlperf_sections, "pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
+def zoo_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    print("bench: zoo", file=sys.stderr)
+    return [report.zoo_section(zoo.zoo_rows(sizes["zoo_models"], sizes["zoo_samples"], workdir / "zoo"))]
+
+
+GROUPS = {"mlperf": mlperf_sections, "zoo": zoo_sections, "pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
           "sweep-front": sweep_front_sections}
 
 

@@ -282,6 +282,13 @@ def _run(args) -> int:
             from edgeaccel.errors import ValidationMismatch
 
             raise ValidationMismatch(tflm["verdict"])
+    csim = result.metrics.get("fidelity", {}).get("csim")
+    if csim:
+        log.info("%s", csim["verdict"])
+        if not csim["ok"]:
+            from edgeaccel.errors import ValidationMismatch
+
+            raise ValidationMismatch(csim["verdict"])
     return 0
 
 
@@ -314,13 +321,26 @@ def _convert(args) -> int:
 def _sim(args) -> int:
     import numpy as np
 
+    from edgeaccel.artifact import write_json
     from edgeaccel.data import read_npz
-    from edgeaccel.errors import DataError
+    from edgeaccel.errors import DataError, ValidationMismatch
     from edgeaccel.targets import open_backend
 
     backend = open_backend(args.backend, args.artifact)
     x, y = read_npz(args.data)
     outputs = backend.predict(x)
+    summary = {"backend": args.backend, "samples": len(x), "output_shape": list(outputs.shape)}
+    if y is not None and y.ndim == 1 and y.dtype.kind in "iu" and outputs.ndim == 2:
+        summary["accuracy"] = float(np.mean(outputs.argmax(axis=-1) == y))
+    elif y is not None and y.shape == outputs.shape:
+        summary["mse"] = float(np.mean((outputs - y) ** 2))
+    fidelity = None
+    if args.backend == "csim":
+        from edgeaccel.sim.fidelity import csim_fidelity
+
+        fidelity = csim_fidelity(backend, None, x)
+        summary |= {"bit_exact_fraction": fidelity["bit_exact_fraction"],
+                    "argmax_agreement": (fidelity["softmax"] or {}).get("argmax_agreement"), "verdict": fidelity["verdict"]}
     if args.out:
         from edgeaccel.staging import replaced_atomically
 
@@ -328,17 +348,18 @@ def _sim(args) -> int:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             with replaced_atomically(args.out) as tmp, open(tmp, "wb") as f:
                 np.save(f, outputs)
+            if fidelity is not None:
+                write_json(args.out.with_suffix(".json"), summary | {"fidelity": fidelity})
         except OSError as e:
             raise DataError(f"--out: expected a writable .npy path, received {str(args.out)!r} ({e.strerror or e})") from e
-    summary = {"backend": args.backend, "samples": len(x), "output_shape": list(outputs.shape)}
-    if y is not None and y.ndim == 1 and y.dtype.kind in "iu" and outputs.ndim == 2:
-        summary["accuracy"] = float(np.mean(outputs.argmax(axis=-1) == y))
-    elif y is not None and y.shape == outputs.shape:
-        summary["mse"] = float(np.mean((outputs - y) ** 2))
     if args.json:
         print(json.dumps(summary))
     elif not args.quiet:
-        print(" ".join(f"{k}={v}" for k, v in summary.items()))
+        print(" ".join(f"{k}={v}" for k, v in summary.items() if k != "verdict"))
+        if fidelity is not None:
+            print(fidelity["verdict"])
+    if fidelity is not None and not fidelity["ok"]:
+        raise ValidationMismatch(fidelity["verdict"])
     return 0
 
 
@@ -362,10 +383,9 @@ def _testbench(args) -> int:
     from edgeaccel.sim.testbench import run_testbench
 
     result = run_testbench(args.artifact)
-    summary = result.summary()
-    print(json.dumps(summary) if args.json else " ".join(f"{k}={v}" for k, v in summary.items()))
-    if result.argmax_agreement < 0.999:
-        raise ValidationMismatch(f"testbench: expected argmax agreement with QKeras >= 0.999, received {result.argmax_agreement:.4f}")
+    print(json.dumps(result.summary()) if args.json else result.verdict)
+    if not result.ok:
+        raise ValidationMismatch(result.verdict)
     return 0
 
 

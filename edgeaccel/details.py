@@ -41,12 +41,13 @@ class Details(Record):
 
 
 class GridRecord(Record):
-    """The QKeras input quantizer's grid (edgeaccel.quantize.grid.InputGrid), as stored."""
+    """The input grid (edgeaccel.quantize.grid.InputGrid), as stored."""
 
     bits: int
     integer: int
     signed: bool
     step: float
+    precision: str | None = Field(None, description="the grid as an hls4ml type, e.g. ufixed<8,0,RND_CONV,SAT>")
 
 
 class TensorRecord(Record):
@@ -102,20 +103,43 @@ class EdgeTpuDetails(FlatbufferDetails):
     compiler: dict[str, Any]
 
 
+class InputPrecisionRecord(Record):
+    precision: str = Field(description="the firmware's input type, e.g. fixed<16,6,RND_CONV,SAT>")
+    source: str = Field(description="where it came from: the model's input quantizer, --input-precision, or the "
+                                    "calibration data (and why)")
+
+
+class ReferenceRecord(Record):
+    """What the fixed-point reference (reference.h5) changes from the given model (edgeaccel.convert.hls_reference)."""
+
+    description: str
+    changes: list[dict[str, str]] = Field(description="each change: layer, change, reason")
+    notes: list[str] = Field(description="where QKeras's own float32 arithmetic may round")
+    cost_on_calibration: dict[str, Any] | None = Field(
+        description="the reference against the given model on the calibration data (None without changes or data)")
+
+
 class HlsDetails(Details):
     TARGETS: ClassVar[tuple[str, ...]] = ("hls",)
 
     project_dir: str
+    reference_model: str = Field(description="the fixed-point QKeras reference csim is checked against")
     backend: str
     part: str
     clock_mhz: float
     io_type: str
+    io_type_reason: str
     strategy: str
     reuse_factor: int
+    reuse_factor_notes: list[str] = Field(description="the layers that took the closest valid reuse factor instead")
     softmax: str
     softmax_layer: str | None
+    softmax_tables: dict[str, Any] | None = Field(description="the stable softmax's tables and why (hls_softmax)")
     logits_layer: str
+    output_layer: str
     input_grid: GridRecord
+    input_precision: InputPrecisionRecord
+    reference: ReferenceRecord
     n_in: int
     n_out: int
     output_shape: list[int]

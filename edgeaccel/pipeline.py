@@ -235,7 +235,11 @@ def _measure(project, directory: Path, training: dict, targets: dict) -> dict:
         if backend.name == "csim":
             from edgeaccel.sim.fidelity import csim_fidelity
 
-            fidelity["csim"] = csim_fidelity(backend, qmodel, x)
+            fidelity["csim"] = csim_fidelity(backend, None, x)
+            if artifact.details.reference.changes:
+                from edgeaccel.convert.hls_reference import accuracy_cost
+
+                fidelity["csim"]["reference_cost"] = accuracy_cost(qmodel, backend.reference, backend.grid, x, y)
             estimates[name] = artifact.estimate
         if name == "tflm":
             from edgeaccel.sim.fidelity import agreement

@@ -18,10 +18,12 @@ def test_bench_quick_writes_its_tables(tmp_path):
                     "## FPGA estimate against published synthesis reports", "## MLPerf Tiny reference models",
                     "## Pruning: accuracy, estimated multipliers",
                     "## Distillation: QAT accuracy with and without a teacher", "## Sweep: trials per minute with 1 and 2 workers",
-                    "## Sweep: the Pareto front against the default configuration"):
+                    "## Sweep: the Pareto front against the default configuration",
+                    "## Zoo: published models through edgeaccel and through hls4ml 1.3's defaults"):
         assert section in text
     assert "| deeppicar_best_resource_a35t_vitis2024.2 | " in text and "| II | exact in 0 of 7 " in text
     assert "| II | exact in 23 of 34 " in text, "the fit families, each left out in turn"
+    assert "| hls4ml_dense_activation_exact | bit-exact | 1.0000 |" in text
     pruned = [line for line in text.splitlines() if line.startswith("| 75% | ")]
     assert len(pruned) == 1 and "| 1.0000 | 75.0% |" in pruned[0], "csim bit-exact at 75% sparsity"
 
@@ -44,4 +46,4 @@ def test_only_refuses_an_unknown_group(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--only", "pruning,sweeps"])
     assert exit_.value.code == 2
-    assert "expected some of mlperf, pruning, distillation, sweep-scaling, sweep-front, received 'pruning,sweeps'" in capsys.readouterr().err
+    assert "expected some of mlperf, zoo, pruning, distillation, sweep-scaling, sweep-front, received 'pruning,sweeps'" in capsys.readouterr().err

@@ -146,6 +146,21 @@ def test_vitis_does_not_pipeline_the_stream_convolution_pixel_loop():
     assert resource["latency_cycles"] >= 1024 * (9 + 1), "a Resource kernel is never pipelined at the pixel loop"
 
 
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_a_pointwise_convolution_is_costed_as_the_1x1_convolution_it_is(io_type):
+    """hls4ml 1.3 makes a 1x1 convolution, and the second half of a separable one, a PointwiseConv1D/2D
+    layer: a convolution record (n_chan, n_filt, widths), not a Dense one."""
+    device = device_for("xc7z020clg400-1")
+    conv = {"name": "sep_pointwise", "class": "Conv1D", "result_bits": 30, "outputs": 55, "shape": [11, 5],
+            "weight_type": "fixed<8,4>", "accum": "fixed<30,15>", "n_chan": 20, "n_filt": 5, "filt_height": 1,
+            "filt_width": 1, "in_height": 1, "in_width": 11, "out_width": 11, "reuse_factor": 1, "strategy": "latency",
+            "n_partitions": 11, "weights": 100, "nonzero_weights": 100, "weight_digits": [0, 0, 100],
+            "weight_significant_bits": [0, 0, 0, 100], "input_bits": 18}
+    pointwise = layer_work(conv | {"class": "PointwiseConv1D"}, io_type, "vivado", device)
+    assert pointwise.kind == "conv" and pointwise.multiplications == 20 * 5 * 11
+    assert pointwise == layer_work(conv, io_type, "vivado", device)
+
+
 def test_a_faster_clock_pipelines_deeper_and_keeps_the_interval(digits_build):
     records = _records(digits_build)
     shipped = calibration.shipped()

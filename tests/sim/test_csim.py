@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from conftest import error_line, run_cli
+from edgeaccel.artifact import read_artifact
 from edgeaccel.sim.testbench import run_testbench
 
 
@@ -12,6 +13,7 @@ def test_run_checks_csim_bit_exact_on_the_test_split(digits_build):
     metrics = json.loads((digits_build / "metrics.json").read_text())
     fidelity = metrics["fidelity"]["csim"]
     assert fidelity["samples"] == 360 and fidelity["bit_exact_fraction"] == 1.0 and fidelity["first_divergence"] is None
+    assert fidelity["ok"] and fidelity["softmax"]["argmax_agreement"] >= 0.999, fidelity["verdict"]
     assert metrics["backends"]["hls"]["argmax_agreement"] >= 0.999
     assert "bit for bit" in (digits_build / "report.md").read_text()
 
@@ -59,7 +61,12 @@ def test_csim_on_a_tflite_artifact_is_refused(digits_build, tmp_path):
     assert "expected an hls artifact, received a tflite artifact" in line
 
 
-def test_invalid_reuse_factor_on_the_cli(digits_build, tmp_path):
-    line = error_line(run_cli("convert", digits_build / "model.h5", "--target", "hls", "--reuse-factor", "7", "-o", tmp_path / "o"))
-    assert "--reuse-factor: expected one of [1, 2, 4, 8," in line and "received 7" in line
-    assert not (tmp_path / "o").exists()
+def test_a_reuse_factor_a_layer_cannot_take_becomes_the_closest_valid_one_on_the_cli(digits_build, tmp_path):
+    result = run_cli("convert", digits_build / "model.h5", "--target", "hls", "--reuse-factor", "7", "-o", tmp_path / "o",
+                     check=True)
+    notes = read_artifact(tmp_path / "o").details.reuse_factor_notes
+    assert notes and all("reuse factor 7 is not valid" in note and "the closest, as hls4ml does" in note for note in notes)
+    assert all(note in result.stderr for note in notes)
+    line = error_line(run_cli("convert", digits_build / "model.h5", "--target", "hls", "--reuse-factor", "0", "-o", tmp_path / "z"))
+    assert line.endswith("--reuse-factor: expected greater than 0, received '0'"), line
+    assert not (tmp_path / "z").exists()

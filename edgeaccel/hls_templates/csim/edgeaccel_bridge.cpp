@@ -33,20 +33,35 @@ void edgeaccel_predict(const double *x, double *y, long n) {
     }
 }
 
-// out[i] = the output of traced layer `layer` (layer_size values) for sample i.
-// Returns 0, or -1 when the layer is not traced.
-int edgeaccel_trace(const double *x, long n, const char *layer, double *out, long layer_size) {
+// 1 when hls4ml traces `layer` (it does not trace layers that compute nothing, e.g. Reshape), else 0.
+int edgeaccel_is_traced(const char *layer) {
     allocate_trace_storage(sizeof(double));
-    if (nnet::trace_outputs->count(layer) == 0) {
-        free_trace_storage();
-        return -1;
+    int traced = nnet::trace_outputs->count(layer) > 0;
+    free_trace_storage();
+    return traced;
+}
+
+// For each of `count` traced layers, outs[k][i * sizes[k] ...] = its output for sample i, and y[i] = the
+// model's outputs (one model run per sample). Returns 0, or k + 1 when layer k is not traced (nothing is
+// written then).
+int edgeaccel_trace(const double *x, long n, int count, const char **layers, double **outs, const long *sizes,
+                    double *y) {
+    allocate_trace_storage(sizeof(double));
+    std::vector<const double *> traced(count);
+    for (int k = 0; k < count; k++) {
+        if (nnet::trace_outputs->count(layers[k]) == 0) {
+            free_trace_storage();
+            return k + 1;
+        }
+        traced[k] = static_cast<const double *>((*nnet::trace_outputs)[layers[k]]);
     }
-    const double *traced = static_cast<const double *>((*nnet::trace_outputs)[layer]);
-    std::vector<double> in(EDGEACCEL_N_IN), y(EDGEACCEL_N_OUT);
+    std::vector<double> in(EDGEACCEL_N_IN), out(EDGEACCEL_N_OUT);
     for (long i = 0; i < n; i++) {
         std::memcpy(in.data(), x + i * EDGEACCEL_N_IN, sizeof(double) * EDGEACCEL_N_IN);
-        myproject_double(in.data(), y.data());
-        std::memcpy(out + i * layer_size, traced, sizeof(double) * layer_size);
+        myproject_double(in.data(), out.data());
+        std::memcpy(y + i * EDGEACCEL_N_OUT, out.data(), sizeof(double) * EDGEACCEL_N_OUT);
+        for (int k = 0; k < count; k++)
+            std::memcpy(outs[k] + i * sizes[k], traced[k], sizeof(double) * sizes[k]);
     }
     free_trace_storage();
     return 0;
