@@ -33,13 +33,13 @@ def test_the_tutorials_75_percent_pruning_keeps_csim_exact_and_cuts_the_multipli
     assert multipliers(dense) >= 3 * multipliers(pruned), (multipliers(dense), multipliers(pruned))
     dsp = lambda artifact: artifact.estimate["resources"]["dsp"]["used"]  # noqa: E731
     assert dsp(dense) >= 3 * dsp(pruned), "16-bit products are DSPs: pruning 75% leaves about a quarter"
-    # bench/compression.py at the same sizes measured 0.855 dense and 0.806 pruned on this synthetic data
+    # On this synthetic data, pruning 75% cost 4.9 points in bench/compression.py (0.855 -> 0.806) and 6.3 points
+    # with the input quantization issue 10 applies to the QKeras reference (0.862 -> 0.799).
     accuracy = {s: jet_builds[s].metrics["backends"]["qkeras"]["accuracy"] for s in (0.0, 0.75)}
-    assert accuracy[0.0] > 0.8 and accuracy[0.75] >= accuracy[0.0] - 0.06, accuracy
+    assert accuracy[0.0] > 0.8 and accuracy[0.75] >= accuracy[0.0] - 0.08, accuracy
 
 
-@pytest.mark.xfail(strict=True, reason="hardware softmax of the 16-bit jet design: logits bit-exact, argmax after the "
-                                       "stable softmax agrees with QKeras in about 20% of samples (measured 2026-11-25)")
 def test_the_hardware_softmax_agrees_with_qkeras(jet_builds):
+    """Before issue 10's softmax tables sized from the logits, this agreement was about 0.2 (chance for 5 classes)."""
     for sparsity in (0.0, 0.75):
-        assert jet_builds[sparsity].metrics["backends"]["hls"]["argmax_agreement"] >= 0.99
+        assert jet_builds[sparsity].metrics["backends"]["hls"]["argmax_agreement"] >= 0.999
