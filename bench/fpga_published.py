@@ -156,25 +156,26 @@ def _jet_training(model, pruned: bool):
                   learning_rate=1e-4, batch_size=1024)
 
 
-def jet_qmlp():
-    """hls4ml-tutorial part4_quantization.ipynb: QDense 64-32-32-5 with quantized_bits(6,0,alpha=1)
-    kernels and biases, quantized_relu(6), softmax (trained pruned to 75% sparsity, like part3)."""
+def _tutorial_qmlp(name: str, widths: tuple[int, ...]):
+    """The hls4ml tutorial's quantized jet tagger: QDense layers of `widths` and 5 outputs, quantized_bits(6,0,alpha=1)
+    kernels and biases, lecun_uniform, l1(1e-4), quantized_relu(6) between them, softmax."""
     tf = _tf()
     from qkeras import QActivation, QDense, quantized_bits, quantized_relu
 
-    l1 = tf.keras.regularizers.l1(0.0001)
     q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1),
-         "kernel_initializer": "lecun_uniform", "kernel_regularizer": l1}
-    model = tf.keras.Sequential(name="jet_qmlp_pruned")
-    model.add(QDense(64, input_shape=(16,), name="fc1", **q))
-    model.add(QActivation(quantized_relu(6), name="relu1"))
-    model.add(QDense(32, name="fc2", **q))
-    model.add(QActivation(quantized_relu(6), name="relu2"))
-    model.add(QDense(32, name="fc3", **q))
-    model.add(QActivation(quantized_relu(6), name="relu3"))
+         "kernel_initializer": "lecun_uniform", "kernel_regularizer": tf.keras.regularizers.l1(0.0001)}
+    model = tf.keras.Sequential(name=name)
+    for index, width in enumerate(widths, start=1):
+        model.add(QDense(width, name=f"fc{index}", **({"input_shape": (16,)} if index == 1 else {}), **q))
+        model.add(QActivation(quantized_relu(6), name=f"relu{index}"))
     model.add(QDense(5, name="output", **q))
     model.add(tf.keras.layers.Activation("softmax", name="softmax"))
     return model
+
+
+def jet_qmlp():
+    """hls4ml-tutorial part4_quantization.ipynb: QDense 64-32-32-5 (trained pruned to 75% sparsity, like part3)."""
+    return _tutorial_qmlp("jet_qmlp_pruned", (64, 32, 32))
 
 
 def _svhn_blocks(conv, dense_block):
@@ -297,24 +298,8 @@ def _har_training(model):
 
 def jet_qmlp8():
     """hls4ml-tutorial deploy/vivado_flow/vivado_flow.ipynb (commit 4fbceaa): the jet tagger shrunk for a MiniZed,
-    QDense 16-8-8-8-5 with quantized_bits(6,0,alpha=1) kernels and biases, quantized_relu(6), softmax; pruned to
-    75% (ConstantSparsity(0.75, begin_step=2000))."""
-    tf = _tf()
-    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
-
-    l1 = tf.keras.regularizers.l1(0.0001)
-    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1),
-         "kernel_initializer": "lecun_uniform", "kernel_regularizer": l1}
-    model = tf.keras.Sequential(name="jet_qmlp8")
-    model.add(QDense(8, input_shape=(16,), name="fc1", **q))
-    model.add(QActivation(quantized_relu(6), name="relu1"))
-    model.add(QDense(8, name="fc2", **q))
-    model.add(QActivation(quantized_relu(6), name="relu2"))
-    model.add(QDense(8, name="fc3", **q))
-    model.add(QActivation(quantized_relu(6), name="relu3"))
-    model.add(QDense(5, name="output", **q))
-    model.add(tf.keras.layers.Activation("softmax", name="softmax"))
-    return model
+    QDense 16-8-8-8-5; pruned to 75% (ConstantSparsity(0.75, begin_step=2000))."""
+    return _tutorial_qmlp("jet_qmlp8", (8, 8, 8))
 
 
 def l1_llp_tagger():

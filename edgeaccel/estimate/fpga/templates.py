@@ -269,8 +269,7 @@ def _dense(record, io_type, settings, device):
     work = _product_kernel(record["name"], "dense", int(record["n_in"]), int(record["n_out"]), record, "weight", io_type,
                            settings, device)
     if io_type == "io_stream":
-        work.iterations = math.ceil(int(record["n_in"]) / max(int(record.get("input_channels", record["n_in"])), 1))
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, math.ceil(int(record["n_in"]) / max(int(record.get("input_channels", record["n_in"])), 1)))
     return work
 
 
@@ -345,8 +344,7 @@ def _batchnorm(record, io_type, settings, device):
     work.lut = {"adder_bits": per_pixel * result_bits, "lut_product_bits": constants["lut_product_bits"] * ratio}
     work.ff = {"output_bits": per_pixel * result_bits}
     if io_type == "io_stream":
-        work.iterations = stream_positions(record)
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, stream_positions(record))
     return work
 
 
@@ -357,8 +355,7 @@ def _elementwise(kind):
         work = LayerWork(record["name"], kind, comparisons=1 if kind == "relu" else 0, pipelined=io_type == "io_stream")
         work.lut = {"compare_bits": per_pixel * in_bits if kind == "relu" else 0.0}
         if io_type == "io_stream":
-            work.iterations = stream_positions(record)
-            work.lut["stream_control"] = work.ff["stream_control"] = 1
+            _streamed(work, stream_positions(record))
             work.ff["output_bits"] = per_pixel * record["result_bits"]
         return work
     return build
@@ -374,9 +371,14 @@ def _table(record, io_type, settings, device):
     work.lut = {"compare_bits": per_pixel * int(record.get("input_bits", 16))}
     work.ff = {"output_bits": per_pixel * record["result_bits"]}
     if io_type == "io_stream":
-        work.iterations = stream_positions(record)
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, stream_positions(record))
     return work
+
+
+def _streamed(work: LayerWork, iterations: int) -> None:
+    """An io_stream layer: `iterations` passes over its stream, and the stream's handshake logic."""
+    work.iterations = iterations
+    work.lut["stream_control"] = work.ff["stream_control"] = 1
 
 
 def _softmax(record, io_type, settings, device):
@@ -401,8 +403,7 @@ def _softmax(record, io_type, settings, device):
         work.lut = {"compare_bits": n * in_bits * (2 if implementation == "stable" else 1), "adder_bits": n * exp_bits}
         work.ff = {"output_bits": n * record["result_bits"], "adder_bits": n * exp_bits}
     if io_type == "io_stream":
-        work.iterations = stream_positions(record)
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, stream_positions(record))
     return work
 
 
@@ -441,8 +442,7 @@ def _global_pool(record, io_type, settings, device):
     work.lut = {"compare_bits": chans * bits * (1 if io_type == "io_stream" else max(positions - 1, 1))}
     work.ff = {"output_bits": chans * bits}
     if io_type == "io_stream":
-        work.iterations = positions
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, positions)
     return work
 
 
@@ -463,8 +463,7 @@ def _merge(record, io_type, settings, device):
     work.lut = {"adder_bits": per_pixel * record["result_bits"]}
     work.ff = {"output_bits": per_pixel * record["result_bits"]}
     if io_type == "io_stream":
-        work.iterations = stream_positions(record)
-        work.lut["stream_control"] = work.ff["stream_control"] = 1
+        _streamed(work, stream_positions(record))
     return work
 
 
