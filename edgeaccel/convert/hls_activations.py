@@ -104,7 +104,9 @@ def _quantized_relu(quantizer, input_type: FixedType, describe: str) -> Activati
         raise UnsupportedError(f"{describe}: expected use_sigmoid=0, received a sigmoid-shaped quantized ReLU")
     bits, integer, slope = int(quantizer.bits), int(quantizer.integer), float(quantizer.negative_slope)
     if quantizer.relu_upper_bound is not None:
-        raise UnsupportedError(f"{describe}: expected relu_upper_bound=None, received {quantizer.relu_upper_bound}")
+        raise UnsupportedError(f"{describe}: expected relu_upper_bound=None, received {quantizer.relu_upper_bound} "
+                               f"(hls4ml's quantized ReLU has no clip below its type's maximum, so the design would pass "
+                               f"the values QKeras clips)")
     if slope == 0.0:
         return ActivationForm("relu", FixedType(bits, integer, False, "RND_CONV", "SAT"), source=str(quantizer))
     if not 0 < slope <= 1 or (slope * 2 ** 16) % 1:

@@ -212,6 +212,20 @@ def test_unsupported_layer_is_named(tmp_path):
         _convert(tmp_path, model)
 
 
+def test_relu6_is_refused_at_convert_where_hls4ml_would_drop_its_clip(tmp_path):
+    """A QAT'd ReLU6 is quantized_relu(8,3,relu_upper_bound=6): hls4ml 1.3 converts it without the clip at 6, and csim
+    then matched QKeras on 9% of samples whose values reach it. Refused by name instead."""
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    tf = _tf()
+    inputs = tf.keras.Input((4,), name="inp")
+    x = QActivation(quantized_bits(8, 0, alpha=1), name="q_in")(inputs)
+    x = QDense(4, name="dense", kernel_quantizer="quantized_bits(4,0,alpha=1)", bias_quantizer="quantized_bits(4,0,alpha=1)")(x)
+    model = tf.keras.Model(inputs, QActivation(quantized_relu(8, 3, relu_upper_bound=6), name="relu6")(x))
+    with pytest.raises(UnsupportedError, match=r"^layer 'relu6'.*expected relu_upper_bound=None, received 6"):
+        _convert(tmp_path, randomized(model))
+
+
 def test_a_microcontroller_board_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="expected an FPGA board for --target hls, received 'nano33ble'"):
         _convert(tmp_path, randomized(BUILDERS["mlp"]()), board="nano33ble")
