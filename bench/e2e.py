@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bench.timing import Stat
@@ -11,16 +10,27 @@ from bench.timing import Stat
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Runs the command and reports its wall seconds and peak RSS (KiB) on stdout. Linux carries a process's
+# ru_maxrss across fork and exec, so a command started straight from the benchmark process (hundreds of MiB
+# of TensorFlow) would report at least the benchmark's size; started from this small launcher it does not.
+_LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(process.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measured(command: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB, the largest of the process and its children) of one command."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=os.environ | (env or {}))
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr.read().decode()[-500:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    process = subprocess.run([sys.executable, "-c", _LAUNCHER, *command], cwd=REPO, capture_output=True, text=True,
+                             env=os.environ | (env or {}))
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {process.stderr[-500:]}")
+    seconds, peak_kib = process.stdout.split()
+    return float(seconds), int(peak_kib) / 1024
 
 
 def run_project(project: Path, out: Path, repeats: int) -> dict:

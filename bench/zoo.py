@@ -5,9 +5,7 @@ default precision fixed<16,6>, compile(), predict(), with the io_type edgeaccel 
 For each model: whether edgeaccel converts it as published (or the one-line refusal), how much of csim is
 bit-exact with the fixed-point reference (logits; softmax argmax agreement), how much of hls4ml's default
 build is bit-exact with QKeras on the same inputs (or why it fails), and edgeaccel's build time (convert and
-csim compile, in a child process with a cold cache) and peak memory: the child's own VmHWM and the largest
-of the g++ processes it ran, read inside the child. Not the wait4 figure of `bench.e2e.measured`: Linux carries
-the parent's resident size into an exec'd child's ru_maxrss, so that figure grows with the benchmark process.
+csim compile, in a child process with a cold cache) and peak memory (of that child and the g++ processes it ran).
 """
 
 import contextlib
@@ -36,9 +34,6 @@ except EdgeAccelError as e:
     print(e, file=sys.stderr)
     sys.exit(2)
 CsimBackend(artifact.directory)
-import resource
-own = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-(directory / "peak_rss_kib").write_text(str(max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)))
 """
 
 
@@ -66,7 +61,7 @@ def zoo_row(entry, samples: int, directory: Path) -> dict:
     row = {"model": entry.name, "source": entry.source}
     cache = directory / "cache"
     try:
-        seconds, _ = measured([sys.executable, "-c", _BUILD, str(directory)], {"EDGEACCEL_CACHE": str(cache)})
+        seconds, peak = measured([sys.executable, "-c", _BUILD, str(directory)], {"EDGEACCEL_CACHE": str(cache)})
     except RuntimeError as e:
         return row | {"converted": False, "refusal": _last_line(str(e)),
                       "hls4ml": _hls4ml_default(model, x, directory / "hls4ml", "io_parallel")}
@@ -77,7 +72,6 @@ def zoo_row(entry, samples: int, directory: Path) -> dict:
     csim = CsimBackend(directory / "hls")
     fidelity = csim_fidelity(csim, None, x)
     row["hls4ml"] = _hls4ml_default(model, x, directory / "hls4ml", csim.artifact.details.io_type)
-    peak = int((directory / "peak_rss_kib").read_text()) / 1024
     return row | {"converted": True, "build_s": seconds, "peak_rss_mib": peak, "bit_exact": fidelity["bit_exact_fraction"],
                   "outputs_exact": fidelity["outputs"]["bit_exact_fraction"],
                   "argmax": (fidelity["softmax"] or {}).get("argmax_agreement"), "ok": fidelity["ok"]}
