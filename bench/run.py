@@ -19,7 +19,7 @@ import edgeaccel  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow)
 from bench import compression, csim, e2e, fpga_estimate, mlperf_tiny, qat, report, sweep, tflite, zoo
 
 FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats": 3, "widths": (16, 64, 256),
-        "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3,
+        "scaling_samples": 5000, "qat_bits": [8, 6, 4, 3, 2], "qat_epochs": 30, "e2e_repeats": 3, "e2e_tiny": False,
         "tflite_epochs": 20, "tflite_samples": 360,
         "mlperf_samples": 1000, "mlperf_float_epochs": 10, "mlperf_qat_epochs": 5,
         "mlperf_models": tuple(mlperf_tiny.MODELS),
@@ -29,7 +29,7 @@ FULL = {"samples": 20000, "cnn_samples": 5000, "resim_samples": 1000, "repeats":
         "distillation_bits": [4, 3, 2], "distillation_epochs": 30, "distillation_cases": compression.DISTILLATION_CASES,
         "distillation_seeds": compression.SEEDS, "zoo_models": None, "zoo_samples": 300}
 QUICK = {"samples": 64, "cnn_samples": 32, "resim_samples": 16, "repeats": 1, "widths": (8,), "scaling_samples": 32,
-         "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1,
+         "qat_bits": [8, 4], "qat_epochs": 1, "e2e_repeats": 1, "e2e_tiny": True,
          "tflite_epochs": 1, "tflite_samples": 20,
          "mlperf_samples": 60, "mlperf_float_epochs": 1, "mlperf_qat_epochs": 1, "mlperf_models": ("kws_ds_cnn",),
          "sweep_space": {"weight_bits": [8]}, "sweep_epochs": 1, "front_sweep": False,
@@ -77,18 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: QAT accuracy against bits", file=sys.stderr)
         accuracy = [qat.accuracy_against_bits(builtin, sizes["qat_bits"], sizes["qat_epochs"]) for builtin in ("mlp", "cnn")]
         mlperf = mlperf_rows(sizes, workdir)
-        print("bench: end to end", file=sys.stderr)
-        project = e2e.REPO / "examples" / "digits.yaml"
-        if args.quick:
-            project = workdir / "tiny.yaml"
-            project.write_text(TINY_PROJECT)
-        run = e2e.run_project(project, workdir / "e2e" / "build", sizes["e2e_repeats"])
-        compile_ = e2e.csim_compile(workdir / "e2e" / "build" / "hls", workdir / "e2e" / "compile-cache", sizes["e2e_repeats"])
         print("bench: FPGA estimate against published reports", file=sys.stderr)
         fpga = [fpga_estimate.compare(split, with_rule4ml=not args.quick) for split in ("heldout", "fit")]
         sections = [report.csim_section(rows), report.scaling_section(scaling), report.tflite_section(host),
-                    report.qat_section(accuracy), report.fpga_estimate_section(*fpga), report.mlperf_section(mlperf),
-                    report.e2e_section(run, compile_, project.name)]
+                    report.qat_section(accuracy), report.fpga_estimate_section(*fpga), report.mlperf_section(mlperf)]
+        sections += e2e_sections(sizes, workdir)
         sections += pruning_sections(sizes, workdir) + distillation_sections(sizes, workdir)
         sections += sweep_scaling_sections(sizes, workdir) + sweep_front_sections(sizes, workdir)
         sections += zoo_sections(sizes, workdir)
@@ -111,6 +104,17 @@ def mlperf_rows(sizes: dict, workdir: Path) -> list[dict]:
 
 def mlperf_sections(sizes: dict, workdir: Path) -> list[list[str]]:
     return [report.mlperf_section(mlperf_rows(sizes, workdir))]
+
+
+def e2e_sections(sizes: dict, workdir: Path) -> list[list[str]]:
+    print("bench: end to end", file=sys.stderr)
+    project = e2e.REPO / "examples" / "digits.yaml"
+    if sizes["e2e_tiny"]:
+        project = workdir / "tiny.yaml"
+        project.write_text(TINY_PROJECT)
+    run = e2e.run_project(project, workdir / "e2e" / "build", sizes["e2e_repeats"])
+    compile_ = e2e.csim_compile(workdir / "e2e" / "build" / "hls", workdir / "e2e" / "compile-cache", sizes["e2e_repeats"])
+    return [report.e2e_section(run, compile_, project.name)]
 
 
 def pruning_sections(sizes: dict, workdir: Path) -> list[list[str]]:
@@ -156,7 +160,7 @@ def zoo_sections(sizes: dict, workdir: Path) -> list[list[str]]:
     return [report.zoo_section(zoo.zoo_rows(sizes["zoo_models"], sizes["zoo_samples"], workdir / "zoo"))]
 
 
-GROUPS = {"mlperf": mlperf_sections, "zoo": zoo_sections, "pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
+GROUPS = {"mlperf": mlperf_sections, "e2e": e2e_sections, "zoo": zoo_sections, "pruning": pruning_sections, "distillation": distillation_sections, "sweep-scaling": sweep_scaling_sections,
           "sweep-front": sweep_front_sections}
 
 
