@@ -12,7 +12,7 @@ from edgeaccel.boards import load_board
 from edgeaccel.errors import ConfigError, UnsupportedError
 from edgeaccel.estimate.fpga import calibration, design_cost, estimate_fpga, layers_from_hls_records, render_fpga_estimate
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
+from edgeaccel.estimate.fpga.templates import STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
 
 
 def dense(n_in=16, n_out=8, digits=(0, 0, 0, 128), bits=None, reuse=1, strategy="latency", input_bits=16, weight="fixed<16,6>"):
@@ -216,6 +216,44 @@ def test_the_verdict_uses_the_range(digits_build):
     assert over["verdict"].startswith("does not fit: LUT") and over["over_budget"] == ["lut"]
 
 
+def recurrent(kind="GRU", state=20, n_in=6, steps=20, accum="fixed<16,6>", result="fixed<16,6>"):
+    """A GRU or LSTM record as `hls4ml_adapter.layer_records` writes it (the top-tagging network's first layer)."""
+    gates = 4 if kind == "LSTM" else 3
+    return {"name": "rnn", "class": kind, "result": result, "result_bits": 16, "outputs": state, "shape": [state],
+            "accum": accum, "n_in": n_in, "n_out": state, "n_timesteps": steps, "reuse_factor": 1, "strategy": "latency",
+            "weight_type": "fixed<16,6>", "recurrent_weight_type": "fixed<16,6>", "weights": n_in * gates * state,
+            "nonzero_weights": n_in * gates * state, "input_bits": 16, "table": "fixed<18,8>", "table_size": 1024,
+            "weight_digits": [0, 0, 0, n_in * gates * state], "recurrent_weight_digits": [0, 0, 0, state * gates * state]}
+
+
+def test_a_recurrent_layer_runs_its_time_steps_one_after_another():
+    """nnet_recurrent.h's gru_stack/lstm_stack: a step needs the previous step's state, so the layer takes
+    steps x one step's chain, and the next inference waits for the last step (II = latency)."""
+    board = load_board("zcu102")
+    for kind in ("GRU", "LSTM"):
+        estimate = {steps: estimate_fpga([recurrent(kind, steps=steps)], board, "io_parallel") for steps in (10, 20)}
+        layer = {steps: e["layers"][0] for steps, e in estimate.items()}
+        step = layer[10]["latency_cycles"] // 10
+        assert step >= 1 + len(STEP_CHAINS[kind.lower()]), "the kernels, then each link of the chain"
+        assert layer[10]["latency_cycles"] == layer[10]["ii_cycles"] == 10 * step
+        assert layer[20]["latency_cycles"] == layer[20]["ii_cycles"] == 20 * step
+        assert estimate[20]["ii_cycles"] == 20 * step
+
+
+def test_a_recurrent_layer_has_its_gate_tables_and_gate_products():
+    """The published top-tagging GRU(20) and LSTM(20) used 30 and 40 BRAM18 for the gate activations
+    (uw-acme/HLS4ML_VS_MANUAL's csynth reports, 31 and 41 with the output sigmoid): a table copy per two
+    values looked up at once; the LSTM's two tanh calls share a table when state and result types agree."""
+    device = device_for("xc7vx690t-ffg1761-2")
+    gru, lstm = (layer_work(recurrent(kind), "io_parallel", "vivado", device) for kind in ("GRU", "LSTM"))
+    assert gru.bram18 == 20 + 10 and lstm.bram18 == 30 + 10
+    assert layer_work(recurrent("LSTM", accum="fixed<18,8>"), "io_parallel", "vivado", device).bram18 == 30 + 10 + 10
+    assert layer_work(recurrent("GRU", state=5), "io_parallel", "vivado", device).bram18 == 5 + 3
+    kernels = layer_work(dense(n_in=6, n_out=60, digits=(0, 0, 0, 360)), "io_parallel", "vivado", device).dsp + \
+        layer_work(dense(n_in=20, n_out=60, digits=(0, 0, 0, 1200)), "io_parallel", "vivado", device).dsp
+    assert gru.dsp == kernels + 3 * 20, "r * h, (1 - z) * h~ and z * h: three products of two variables per state"
+
+
 def test_uncalibrated_layers_are_named_and_widen_the_range(digits_build):
     """The published GRU of the top-tagging network (a held-out family: no fitted report has a recurrent layer)."""
     records = _records(digits_build)
@@ -227,6 +265,9 @@ def test_uncalibrated_layers_are_named_and_widen_the_range(digits_build):
     layer = next(layer for layer in with_gru["layers"] if layer["name"] == "gru")
     assert layer["ranges"]["lut"] == list(calibration.shipped().range_of("lut", layer["lut"], calibration.UNCALIBRATED_SPREAD))
     assert "uncalibrated: gru" in render_fpga_estimate(with_gru)
+    unwidened = calibration.shipped().range_of("latency_cycles", with_gru["latency_cycles"])
+    assert with_gru["latency_range"][1] > unwidened[1] and with_gru["latency_range"][0] < unwidened[0], \
+        "the GRU's share of the latency gets the wider range too"
 
 
 def test_a_layer_the_estimate_cannot_see_makes_the_verdict_unchecked(digits_build):

@@ -116,12 +116,10 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
     uncalibrated_names = {u["layer"] for u in uncalibrated}
     ranges = {}
     for name in calibrations.FIGURES:
-        calibrated_part = totals[name] if name == "latency_cycles" else sum(l[name] for l in layers if l["name"] not in uncalibrated_names)
-        low, high = calibration.range_of(name, calibrated_part)
-        if name != "latency_cycles":
-            rest = totals[name] - calibrated_part
-            rest_low, rest_high = calibration.range_of(name, rest, calibrations.UNCALIBRATED_SPREAD) if rest else (0, 0)
-            low, high = low + rest_low, high + rest_high
+        rest = min(totals[name], sum(l[name] for l in layers if l["name"] in uncalibrated_names))
+        low, high = calibration.range_of(name, totals[name] - rest)
+        rest_low, rest_high = calibration.range_of(name, rest, calibrations.UNCALIBRATED_SPREAD) if rest else (0, 0)
+        low, high = low + rest_low, high + rest_high
         ranges[name] = (low, high)
     ranges["uram"] = (0, 0)
     for layer in layers:
@@ -135,8 +133,7 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
 def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -> tuple[dict, dict]:
     """A layer's figures, and the template quantities its LUT and FF were computed from."""
     timing = coefficients.timing
-    path = device.logic_delay * (timing.multiply_ns * work.multiplier
-                                 + timing.add_ns * (work.adder_levels + work.comparisons + 2 * work.table_lookups))
+    path = _path_ns(work.multiplier, work.adder_levels + work.comparisons, work.table_lookups, timing, device)
     logic = work.multiplier or work.adder_levels or work.comparisons or work.table_lookups
     depth = max(1, math.ceil(path / period)) if logic else int(work.pipelined)
     ff_terms = dict(work.ff)
@@ -150,7 +147,13 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
         bram += fifo.bram18
     lut = calibrations.apply(lut_terms, coefficients.lut)
     ff = calibrations.apply(ff_terms, coefficients.ff)
-    if io_type == "io_stream" and not work.pixel_loop_pipelined:
+    if work.step_stages:
+        # a recurrent layer: its time steps one after another, each the chain of its stages
+        step = sum(max(1, math.ceil(_path_ns(stage.multiplier, stage.adder_levels, stage.table_lookups, timing, device) / period))
+                   for stage in work.step_stages) + work.step_rounds - 1
+        latency = ii = work.iterations * step + (STREAM_HANDSHAKE_CYCLES if io_type == "io_stream" else 0)
+        depth = step
+    elif io_type == "io_stream" and not work.pixel_loop_pipelined:
         # the worst case of a loop that is not pipelined: every pixel calls the kernel, which takes its
         # rounds (or, for the Resource strategy, its reuse-factor loop and weight ROM reads) and pipeline depth
         kernel = work.loop_ii + depth + (timing.resource_cycles if work.resource_kernel else 0)
@@ -164,6 +167,12 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
             "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth}
     return cost, {"lut": lut_terms, "ff": ff_terms}
+
+
+def _path_ns(multiplier: bool, adder_levels: int, table_lookups: int, timing, device) -> float:
+    """The logic delay of a pipeline's critical path: a product, adder or comparator levels, table lookups
+    (an address computation and a ROM read, two adder delays)."""
+    return device.logic_delay * (timing.multiply_ns * multiplier + timing.add_ns * (adder_levels + 2 * table_lookups))
 
 
 def _input_values(record: dict) -> int:

@@ -24,6 +24,8 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   per interval where the tool pipelines the pixel loop (`TOOLS`), else one per kernel latency.
 - Tables (sigmoid, tanh, softmax's exp and 1/x) are ROMs of `table_size` words; every two
   lookups per cycle take one copy (dual-port BRAM18), and the function runs with II = its reuse factor.
+- LSTM and GRU run their time steps one after another (each needs the previous state): per step both
+  kernels, then a chain of gate tables and products of two variables; II = the layer's latency.
 - Every io_stream layer output is a FIFO `depth` deep (the pixels, hls4ml's stream pragma):
   in BRAM18 when deeper than the tool's SRL limit, else in LUT shift registers.
 """
@@ -75,6 +77,8 @@ class LayerWork:
     pipelined: bool = True
     pixel_loop_pipelined: bool = True
     resource_kernel: bool = False
+    step_stages: list = field(default_factory=list)  # a recurrent layer's chain per time step (`Stage`s)
+    step_rounds: int = 1
     uncalibrated: str | None = None
 
 
@@ -467,23 +471,64 @@ def _merge(record, io_type, settings, device):
     return work
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One link of a recurrent step's dependency chain: what its critical path goes through."""
+    multiplier: bool = False
+    adder_levels: int = 0
+    table_lookups: int = 0
+
+
+# After the kernels' sum, per template: GRU: sigmoid(z, r); r * (U_h h) + W_h x; tanh; (1 - z) h~ + z h.
+# LSTM: sigmoid(i, f, o) beside tanh(c~); c~ i + c f; tanh(c); o * tanh(c). SimpleRNN: its activation.
+STEP_CHAINS = {
+    "gru": (Stage(table_lookups=1), Stage(multiplier=True, adder_levels=1), Stage(table_lookups=1),
+            Stage(multiplier=True, adder_levels=2)),
+    "lstm": (Stage(table_lookups=1), Stage(multiplier=True, adder_levels=1), Stage(table_lookups=1), Stage(multiplier=True)),
+    "simple": (Stage(table_lookups=1),),
+}
+GATE_PRODUCTS = {"gru": 3, "lstm": 3, "simple": 0}
+
+
 def _recurrent(record, io_type, settings, device):
-    """LSTM/GRU/SimpleRNN: per time step the input kernel (n_in x gates * state) and the recurrent
-    kernel (state x gates * state), then the gate activations (tables)."""
+    """LSTM and GRU (`lstm_stack`/`gru_stack` of nnet_recurrent.h): a loop over the time steps that is
+    neither pipelined nor unrolled, since each step needs the previous step's state. A step runs the
+    input kernel (n_in x gates * state) and the recurrent kernel (state x gates * state) side by side,
+    then a chain (`STEP_CHAINS`) of table activations and element-wise products of two variables (DSPs):
+    the layer takes steps x the chain's depth, and the next inference waits for it (II = latency).
+    Each activation's table gets a copy per two values looked up at once; the LSTM's two tanh calls
+    share one table when the state and the result have the same type (one template instantiation)."""
     state = int(record.get("n_out", record["shape"][-1]))
     n_in = int(record.get("n_in", state))
-    gates_out = max(1, int(record.get("weights", n_in * state)) // max(n_in, 1))
-    work = _product_kernel(record["name"], "recurrent", n_in, gates_out, record, "weight", io_type, settings, device)
-    recurrent = _product_kernel(record["name"], "recurrent", state, gates_out, record, "recurrent_weight", io_type,
+    gates = max(1, int(record.get("weights", n_in * state)) // max(n_in * state, 1))
+    kind = "lstm" if record["class"] == "LSTM" else "gru" if record["class"] == "GRU" else "simple"
+    work = _product_kernel(record["name"], "recurrent", n_in, gates * state, record, "weight", io_type, settings, device)
+    recurrent = _product_kernel(record["name"], "recurrent", state, gates * state, record, "recurrent_weight", io_type,
                                 settings, device)
-    work.dsp += recurrent.dsp
-    work.lut, work.ff = _summed(work.lut, recurrent.lut), _summed(work.ff, recurrent.ff)
     steps = int(record.get("n_timesteps", 1))
+    work.dsp += recurrent.dsp
+    work.multipliers += recurrent.multipliers
+    work.lut, work.ff = _summed(work.lut, recurrent.lut), _summed(work.ff, recurrent.ff)
     work.multiplications = (work.multiplications + recurrent.multiplications) * steps
-    work.iterations = steps
-    work.bram18 += 2 * bram18_for(int(record.get("table_size", 1024)), 18)
+    kernel_levels = max(work.adder_levels, recurrent.adder_levels) + 1
+    work.step_stages = [Stage(multiplier=True, adder_levels=kernel_levels)] + list(STEP_CHAINS[kind])
+    work.step_rounds = max(work.loop_ii, recurrent.loop_ii)
+    work.iterations, work.loop_ii = steps, 1
+    accum_bits = bits_of(record.get("accum"), record["result_bits"])
+    gate_products = GATE_PRODUCTS[kind] * state
+    if accum_bits >= DSP_MIN_DATA_BITS:
+        work.dsp += gate_products * device.dsps_per_product(accum_bits, accum_bits)
+    else:
+        work.lut["generic_product_bits"] = work.lut.get("generic_product_bits", 0.0) + gate_products * accum_bits * accum_bits
+    table = bram18_for(int(record.get("table_size", 1024)), bits_of(record.get("table"), 18))
+    shared_tanh = record.get("accum") in (None, record.get("result"))
+    lookups = {"lstm": (3 * state, state) + (() if shared_tanh else (state,)), "gru": (2 * state, state),
+               "simple": (state,)}[kind]
+    work.bram18 += sum(_table_copies(n, record) * table for n in lookups)
     work.table_lookups = 1
     return work
+
+
 
 
 def _summed(a: dict, b: dict) -> dict:
