@@ -64,6 +64,14 @@ TOP_CYCLES = range(0, 3)
 RESOURCE_CYCLES = range(0, 9)
 
 
+# Held-out families whose errors were looked at before a change of the estimate that concerns them: the
+# change was not fitted on them, but it was written knowing their errors, so they no longer test the
+# estimate blind. Their rows stay held out (never fitted) and are reported apart from the blind ones.
+SEEN_HELDOUT = {
+    "toptag_rnn": "the recurrent template (LSTM/GRU time steps, gate tables, 2026-12-07) was written after its errors were seen",
+}
+
+
 def heldout_families(families: set[str]) -> set[str]:
     """The third of the families whose names have the lowest SHA-256 (the rule is the split: see the module docstring)."""
     ranked = sorted(families, key=lambda family: hashlib.sha256(family.encode()).hexdigest())
@@ -74,7 +82,8 @@ def read_rows() -> list[dict]:
     text = resources.files("edgeaccel.estimate").joinpath("data", "fpga_reports.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
     heldout = heldout_families({row["family"] for row in rows})
-    return [row | {"split": "heldout" if row["family"] in heldout else "fit"} for row in rows]
+    return [row | {"split": "heldout" if row["family"] in heldout else "fit",
+                   "blind": row["family"] in heldout and row["family"] not in SEEN_HELDOUT} for row in rows]
 
 
 def read_records() -> dict:
@@ -183,18 +192,27 @@ def calibrate(rows: list[dict], records: dict) -> dict:
     ranges = residual_ranges(fit_rows, records, tools, left_out)
     heldout = [row for row in rows if row["split"] == "heldout"]
     table = evaluate(heldout, records, _calibration(tools, ranges))
+    blind = [entry for entry, row in zip(table, heldout) if row["blind"]]
     summary = {"fit_rows": len(fit_rows), "heldout_rows": len(heldout),
                "fit_families": sorted({row["family"] for row in fit_rows}),
                "heldout_families": sorted({row["family"] for row in heldout}),
-               "heldout_median_error_percent": {figure: round(100 * statistics.median(t[figure]["error"] for t in table), 1)
-                                                for figure in FIGURES},
+               "heldout_median_error_percent": median_errors(table),
                "heldout_ii_exact": f"{sum(t['ii_cycles']['estimate'] == t['ii_cycles']['report'] for t in table)} of {len(table)}",
+               "heldout_blind_families": sorted({row["family"] for row in heldout if row["blind"]}),
+               "heldout_blind_rows": len(blind),
+               "heldout_blind_median_error_percent": median_errors(blind),
+               "heldout_seen_families": {family: SEEN_HELDOUT[family] for family in sorted({row["family"] for row in heldout}) if family in SEEN_HELDOUT},
                "fit_left_out_family_median_error_percent": {
                    figure: round(100 * statistics.median(relative_error(left_out[row["id"]][figure], reported(row, figure))
                                                          for row in fit_rows), 1) for figure in FIGURES},
                "vivado_synthesis_over_hls_report": synthesis_over_hls_report(rows),
                "source": "edgeaccel/estimate/data/fpga_reports.csv"}
     return {"tools": tools, "ranges": ranges, "summary": summary}
+
+
+def median_errors(table: list[dict]) -> dict:
+    """Per figure, the median error in percent over `table` (`evaluate`'s entries); {} for no rows."""
+    return {figure: round(100 * statistics.median(t[figure]["error"] for t in table), 1) for figure in FIGURES} if table else {}
 
 
 def leave_one_family_out(fit_rows: list[dict], records: dict) -> dict:

@@ -25,16 +25,17 @@ RULE4ML_BOARDS = (("xc7z020", "pynq-z2"), ("xczu", "zcu102"), ("xcu200", "alveo-
 
 
 def compare(split: str = "heldout", with_rule4ml: bool = True) -> dict:
-    """Median absolute relative error per figure on the rows of `split`, edgeaccel beside rule4ml
+    """Median absolute relative error per figure on the rows of `split` ("heldout", its "blind" part (see
+    `fpga_calibration.SEEN_HELDOUT`), or "fit"), edgeaccel beside rule4ml
     (left out, like an uninstalled rule4ml, when `with_rule4ml` is false: the quick bench). On the
     held-out rows edgeaccel is the shipped calibration; on the fit rows, each row's estimate comes from
     a fit that left its model family out."""
     from edgeaccel.estimate.fpga import calibration as calibrations
 
-    rows = [row for row in calibration_tool.read_rows() if row["split"] == split]
+    rows = [row for row in calibration_tool.read_rows() if row["split"] == split or (split == "blind" and row["blind"])]
     records = calibration_tool.read_records()
     shipped = calibrations.shipped()
-    if split == "heldout":
+    if split in ("heldout", "blind"):
         ours = {entry["id"]: entry for entry in calibration_tool.evaluate(rows, records, shipped)}
     else:
         left_out = calibration_tool.leave_one_family_out(rows, records)
@@ -56,14 +57,14 @@ def compare(split: str = "heldout", with_rule4ml: bool = True) -> dict:
     both = [entry for entry in table if entry["id"] in theirs]
     for figure in FIGURES:
         errors = [e["figures"][figure] for e in table]
-        summary[figure] = {"edgeaccel": statistics.median(f["edgeaccel_error"] for f in errors),
+        summary[figure] = {"edgeaccel": _median([f["edgeaccel_error"] for f in errors]),
                            "edgeaccel_on_rule4ml_rows": _median([e["figures"][figure]["edgeaccel_error"] for e in both]),
                            "rule4ml": _median([f["rule4ml_error"] for f in errors]),
                            "within_range": sum(f["within_range"] for f in errors)}
     ii = [e["figures"]["ii_cycles"] for e in table]
     summary["ii_cycles"] = {"edgeaccel_exact": sum(f["edgeaccel"] == f["report"] for f in ii),
                             "rule4ml_exact": sum(round(f["rule4ml"]) == f["report"] for f in ii if f["rule4ml"] is not None) if theirs else None,
-                            "edgeaccel": statistics.median(f["edgeaccel_error"] for f in ii),
+                            "edgeaccel": _median([f["edgeaccel_error"] for f in ii]),
                             "rule4ml": _median([calibration_tool.relative_error(f["rule4ml"], f["report"]) if f["rule4ml"] is not None else None
                                                 for f in ii])}
     summary["rule4ml_rows"] = len(both)

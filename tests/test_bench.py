@@ -46,4 +46,4 @@ def test_only_refuses_an_unknown_group(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--only", "pruning,sweeps"])
     assert exit_.value.code == 2
-    assert "expected some of mlperf, e2e, zoo, pruning, distillation, sweep-scaling, sweep-front, received 'pruning,sweeps'" in capsys.readouterr().err
+    assert "expected some of fpga, mlperf, e2e, zoo, pruning, distillation, sweep-scaling, sweep-front, received 'pruning,sweeps'" in capsys.readouterr().err
