@@ -238,6 +238,9 @@ def test_a_recurrent_layer_runs_its_time_steps_one_after_another():
         assert layer[10]["latency_cycles"] == layer[10]["ii_cycles"] == 10 * step
         assert layer[20]["latency_cycles"] == layer[20]["ii_cycles"] == 20 * step
         assert estimate[20]["ii_cycles"] == 20 * step
+    published = design_cost([recurrent("GRU")], "io_parallel", "vivado", "xc7vx690t-ffg1761-2", 5.0, calibration.shipped())
+    assert published["layers"][0]["latency_cycles"] == pytest.approx(339, rel=0.15), \
+        "uw-acme/HLS4ML_VS_MANUAL's GRU(20) over 20 steps, Vivado HLS 2019.1: gru_stack 339 cycles, a step every 17"
 
 
 def test_a_recurrent_layer_has_its_gate_tables_and_gate_products():

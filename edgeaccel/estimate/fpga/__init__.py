@@ -27,6 +27,8 @@ from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, fifo_work, la
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 STREAM_HANDSHAKE_CYCLES = 1
+CALL_CYCLES = 1  # a function called from a state machine (not a pipeline): its latency plus this
+ROM_READ_CYCLES = 1
 TOOL_FOR_BACKEND = {"Vitis": "vitis", "Vivado": "vivado", "VivadoAccelerator": "vivado"}
 
 
@@ -148,9 +150,8 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     lut = calibrations.apply(lut_terms, coefficients.lut)
     ff = calibrations.apply(ff_terms, coefficients.ff)
     if work.step_stages:
-        # a recurrent layer: its time steps one after another, each the chain of its stages
-        step = sum(max(1, math.ceil(_path_ns(stage.multiplier, stage.adder_levels, stage.table_lookups, timing, device) / period))
-                   for stage in work.step_stages) + work.step_rounds - 1
+        # a recurrent layer: its time steps one after another, each a call of the chain of its stages
+        step = sum(_stage_cycles(stage, timing, device, period) for stage in work.step_stages) + work.step_rounds - 1 + CALL_CYCLES
         latency = ii = work.iterations * step + (STREAM_HANDSHAKE_CYCLES if io_type == "io_stream" else 0)
         depth = step
     elif io_type == "io_stream" and not work.pixel_loop_pipelined:
@@ -167,6 +168,13 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
     cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
             "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth}
     return cost, {"lut": lut_terms, "ff": ff_terms}
+
+
+def _stage_cycles(stage, timing, device, period: float) -> int:
+    """Cycles one link of a recurrent step's chain takes: its pipeline depth, a registered ROM read per
+    table lookup, and the call of a function of its own."""
+    depth = max(1, math.ceil(_path_ns(stage.multiplier, stage.adder_levels, stage.table_lookups, timing, device) / period))
+    return depth + stage.table_lookups * ROM_READ_CYCLES + stage.called * CALL_CYCLES
 
 
 def _path_ns(multiplier: bool, adder_levels: int, table_lookups: int, timing, device) -> float:
