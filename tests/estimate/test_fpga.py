@@ -10,7 +10,8 @@ from bench import fpga_calibration
 from conftest import error_line, run_cli
 from edgeaccel.boards import load_board
 from edgeaccel.errors import ConfigError, UnsupportedError
-from edgeaccel.estimate.fpga import calibration, design_cost, estimate_fpga, layers_from_hls_records, render_fpga_estimate
+from edgeaccel.estimate.fpga import (calibration, design_cost, estimate_fpga, layers_from_hls_records, pipeline_style,
+                                     render_fpga_estimate)
 from edgeaccel.estimate.fpga.devices import device_for
 from edgeaccel.estimate.fpga.templates import STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
 
@@ -238,6 +239,14 @@ def test_a_recurrent_layer_runs_its_time_steps_one_after_another():
         assert layer[10]["latency_cycles"] == layer[10]["ii_cycles"] == 10 * step
         assert layer[20]["latency_cycles"] == layer[20]["ii_cycles"] == 20 * step
         assert estimate[20]["ii_cycles"] == 20 * step
+    head = dense(n_in=20, n_out=8, digits=(0, 0, 0, 160))
+    pipelined = estimate_fpga([recurrent("GRU"), head], board, "io_parallel")
+    assert pipelined["ii_cycles"] == pipelined["latency_cycles"] > pipelined["layers"][0]["ii_cycles"], \
+        "hls4ml's top-level PIPELINE (Latency strategy) cannot overlap inferences around the time-step loop"
+    dataflow = estimate_fpga([recurrent("GRU"), head | {"strategy": "resource"}], board, "io_parallel")
+    assert dataflow["ii_cycles"] == dataflow["layers"][0]["ii_cycles"] < dataflow["latency_cycles"], \
+        "a Resource-strategy layer makes the top a DATAFLOW region: the next inference enters the GRU when it is free"
+    assert pipeline_style([head], "io_parallel") == "pipeline" and pipeline_style([head], "io_stream") == "dataflow"
     published = design_cost([recurrent("GRU")], "io_parallel", "vivado", "xc7vx690t-ffg1761-2", 5.0, calibration.shipped())
     assert published["layers"][0]["latency_cycles"] == pytest.approx(339, rel=0.15), \
         "uw-acme/HLS4ML_VS_MANUAL's GRU(20) over 20 steps, Vivado HLS 2019.1: gru_stack 339 cycles, a step every 17"

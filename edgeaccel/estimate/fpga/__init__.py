@@ -23,7 +23,7 @@ from edgeaccel.boards import Board
 from edgeaccel.errors import ConfigError
 from edgeaccel.estimate.fpga import calibration as calibrations
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, fifo_work, layer_work
+from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, fifo_work, kind_of, layer_work
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 STREAM_HANDSHAKE_CYCLES = 1
@@ -115,6 +115,9 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
     totals = {name: sum(layer[name] for layer in layers) for name in ("lut", "ff", "dsp", "bram18", "multiplications")}
     totals["uram"] = 0
     totals["latency_cycles"], totals["ii_cycles"] = _schedule(layers, io_type, tool_calibration.timing)
+    if pipeline_style(records, io_type) == "pipeline" and any(layer["sequential"] for layer in layers):
+        # a top-level PIPELINE cannot overlap inferences around a layer whose steps run one after another
+        totals["ii_cycles"] = totals["latency_cycles"]
     uncalibrated_names = {u["layer"] for u in uncalibrated}
     ranges = {}
     for name in calibrations.FIGURES:
@@ -166,7 +169,8 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
         latency = (work.iterations * work.loop_ii - 1) + depth if logic else 0
         ii = work.iterations * work.loop_ii
     cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
-            "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth}
+            "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth,
+            "sequential": bool(work.step_stages)}
     return cost, {"lut": lut_terms, "ff": ff_terms}
 
 
@@ -201,6 +205,14 @@ def _stream_channels(previous: list[dict]) -> int:
 
 def _summed(a: dict, b: dict) -> dict:
     return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in a.keys() | b.keys()}
+
+
+def pipeline_style(records: list[dict], io_type: str) -> str:
+    """The top function's style as hls4ml 1.3's SetPipelineStyle picks it by default: "dataflow" for io_stream,
+    a convolution computed in more than one partition or a Resource-strategy layer, else "pipeline"."""
+    partitioned = any(kind_of(r) == "conv" and int(r.get("n_partitions", 1)) != 1 for r in records)
+    resource = any(str(r.get("strategy", "latency")).lower() == "resource" for r in records)
+    return "dataflow" if io_type == "io_stream" or partitioned or resource else "pipeline"
 
 
 def _schedule(layers: list[dict], io_type: str, timing) -> tuple[int, int]:
