@@ -68,6 +68,8 @@ def compare(split: str = "heldout", with_rule4ml: bool = True) -> dict:
                             "rule4ml": _median([calibration_tool.relative_error(f["rule4ml"], f["report"]) if f["rule4ml"] is not None else None
                                                 for f in ii])}
     summary["rule4ml_rows"] = len(both)
+    summary["rows_beating_rule4ml"] = sum(all(f["edgeaccel_error"] < f["rule4ml_error"] for f in entry["figures"].values()
+                                              if f["rule4ml_error"] is not None) for entry in both)
     return {"split": split, "rows": table, "summary": summary, "count": len(rows),
             "synthesis": calibration_tool.synthesis_over_hls_report(calibration_tool.read_rows())}
 
