@@ -15,6 +15,9 @@ model is ever fitted. (The rule first written, "held out when the first byte of 
 by 3", held out none of the 11 families once the table was gathered; it was replaced by this ranking
 before any error on the new split was computed.)
 
+The families in `ADDED_FAMILIES` were gathered after that split was made, as a test set: they are held
+out whole, outside the ranking (so adding them changed neither the fit nor the ranked third).
+
 The fit, per HLS tool: the logic delays by a grid search minimising the latency and II errors; the LUT and
 FF coefficients by non-negative least squares on the relative error, with a ridge that pulls each
 coefficient towards its prior (`PRIORS`: what one template quantity costs in a csynth report, e.g.
@@ -78,10 +81,15 @@ def heldout_families(families: set[str]) -> set[str]:
     return set(ranked[:len(ranked) // 3])
 
 
+# Families gathered after the split was made (2026-12-07), as a test set nobody had compared the
+# estimate with: held out whole, outside the ranking of `heldout_families`.
+ADDED_FAMILIES = frozenset({"hftsoi_sparse_cnn", "hftsoi_deepset", "mnist_denoise_autoencoder", "calo_qcnn_localizer"})
+
+
 def read_rows() -> list[dict]:
     text = resources.files("edgeaccel.estimate").joinpath("data", "fpga_reports.csv").read_text()
     rows = list(csv.DictReader(io.StringIO(text)))
-    heldout = heldout_families({row["family"] for row in rows})
+    heldout = heldout_families({row["family"] for row in rows if row["family"] not in ADDED_FAMILIES}) | ADDED_FAMILIES
     return [row | {"split": "heldout" if row["family"] in heldout else "fit",
                    "blind": row["family"] in heldout and row["family"] not in SEEN_HELDOUT} for row in rows]
 
