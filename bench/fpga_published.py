@@ -1,15 +1,16 @@
 """The published hls4ml designs of the FPGA calibration table, rebuilt in code.
 
 `edgeaccel/estimate/data/fpga_reports.csv` lists synthesis reports other people published
-(repository, commit, path). Each row names one of the builders below, which re-creates that
-design's Keras model from its source and the hls4ml configuration the report was made with (for
-the designs whose firmware was committed beside the report, every layer's published type and reuse
-factor: `DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN,
-UCI HAR, MNIST, smart-pixel, DeepPicar and top-tagging samples) cannot be downloaded here, so each
-model is trained on synthetic data of the same shape, with the published initializer, regularizer,
-quantizers and pruning, so that its weights have the structure the estimate reads (zero,
-power-of-two and few-digit constants) but not the published values: a count that depends on exact
-zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
+(repository, commit, path). Each row names one of the builders below, which re-creates that design's
+Keras model from its source and the hls4ml configuration the report was made with (for the designs
+whose firmware was committed beside the report, every layer's published type and reuse factor:
+`DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR,
+MNIST, smart-pixel, DeepPicar, top-tagging and jet-constituent samples) cannot be downloaded here,
+so each model is trained on synthetic data of the same shape (the designs converted untrained,
+hls4ml's test report and MagiPrince/CNNandMLP's, are left untrained), with the published
+initializer, regularizer, quantizers and pruning, so that its weights have the structure the
+estimate reads (zero, power-of-two and few-digit constants) but not the published values: a count
+that depends on exact zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
 
 `records_for(row)` converts the rebuilt model with hls4ml 1.3 (through edgeaccel's adapter) in
 the published configuration and returns the per-layer records the estimate is computed from.
@@ -431,6 +432,112 @@ def _mnist_training(model):
     return _fit(model, x, y, epochs=3, learning_rate=0.003)
 
 
+def sparse_cnn():
+    """hftsoi/sparse model_conv_parallel*/keras_model.keras (and model_conv_stream; firmware/parameters.h and
+    hls4ml_config.yml beside each report): a 20x20x3 image through QConv2D(2, 3x3, 'same') with
+    quantized_bits(6,0,alpha=1) kernels and biases, quantized_relu(6,0), AveragePooling2D(4), Flatten and a
+    linear QDense(1) with the same quantizers."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(20, 20, 3), name="x_in")
+    x = QConv2D(2, (3, 3), padding="same", name="conv1", **q)(x)
+    x = QActivation(quantized_relu(6, 0), name="relu1")(x)
+    x = layers.AveragePooling2D((4, 4), name="pool1")(x)
+    x = layers.Flatten(name="flatten")(x)
+    return tf.keras.Model(inputs, QDense(1, name="dense1", **q)(x), name="sparse_cnn")
+
+
+def deepset_phi3():
+    """hftsoi/sparse hls_deepset_pointwisePhi_{ioparallel,iostream}/keras_model.keras (commits 5e0bbf0 and 3abc271,
+    which add the two reports; firmware beside each): a DeepSets jet classifier, 16 particles x 3 features through three pointwise
+    QConv1D(32, kernel 1) + quantized_relu(8,0) (phi), QActivation quantized_bits(20,10), GlobalAveragePooling1D,
+    QDense 32 + quantized_relu(8,0), QDense 5 (rho), Softmax; quantized_bits(8,0,alpha=1) kernels and biases."""
+    tf = _tf()
+    from qkeras import QActivation, QConv1D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(8, 0, alpha=1), "bias_quantizer": quantized_bits(8, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(16, 3), name="phi_input")
+    for i in (1, 2, 3):
+        x = QConv1D(32, 1, name=f"phi{i}", **q)(x)
+        x = QActivation(quantized_relu(8, 0), name=f"relu{i}")(x)
+    x = QActivation(quantized_bits(20, 10), name="act_agg")(x)
+    x = layers.GlobalAveragePooling1D(name="agg")(x)
+    x = QActivation(quantized_relu(8, 0), name="relu4")(QDense(32, name="rho1", **q)(x))
+    x = QDense(5, name="rho2", **q)(x)
+    return tf.keras.Model(inputs, layers.Softmax(name="softmax")(x), name="deepset_phi3")
+
+
+def mnist_denoise_autoencoder():
+    """ChiRuiChen/AutoEncoder_hls4ml keras_model.h5 (an MNIST denoising autoencoder, README and hls4ml_config.yml
+    beside the report): a 32x32x1 image through 3x3 'same' Conv2D + ReLU layers of 8, 4, 4, 4 filters with
+    MaxPooling2D(2) after the first three, then 4, 8 and 1 filters each after an UpSampling2D(2) (nearest)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(name="mnist_denoise_autoencoder")
+    model.add(layers.Input(shape=(32, 32, 1), name="conv2d_147_input"))
+    for index, filters in enumerate((8, 4, 4), start=147):
+        model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu", name=f"conv2d_{index}"))
+        model.add(layers.MaxPooling2D((2, 2), name=f"max_pooling2d_{index - 84}"))
+    model.add(layers.Conv2D(4, (3, 3), padding="same", activation="relu", name="conv2d_150"))
+    for index, filters in enumerate((4, 8, 1), start=151):
+        model.add(layers.UpSampling2D((2, 2), name=f"up_sampling2d_{index - 88}"))
+        model.add(layers.Conv2D(filters, (3, 3), padding="same", activation="relu", name=f"conv2d_{index}"))
+    return model
+
+
+# (filters, kernel, stride) of each convolution: the two stem convolutions, then the two of each basic block
+_CALO_QCNN_BLOCKS = ((2, 7, 2), (2, 3, 3),
+                     *[conv for filters, stride in ((4, 1), (4, 1), (8, 2), (8, 1), (16, 2), (16, 1), (32, 2), (32, 1))
+                       for conv in ((filters, 3, stride), (filters, 3, 1))])
+
+
+def calo_qcnn_localizer():
+    """MagiPrince/CNNandMLP qresnet_and_mlp.py qresnetModelWithLocalization (commit 1ca5b25, the one that adds the
+    report; model_to_hls4ml.py converts it untrained): a 64x64x3 calorimeter image through 18 'same' QConv2D +
+    QBatchNormalization + quantized_relu(16,6) blocks (7x7 stride 2 and 3x3 stride 3 with 2 filters, then pairs of
+    3x3 with 4, 4, 8, 8, 16, 16, 32, 32 filters, the first of each new width at stride 2; the residual additions
+    are commented out), quantized_bits(16,6,alpha=1) kernels and biases, lecun_uniform; Flatten into three
+    QDense(2) (quantized_bits(16,0,alpha=1)) + quantized_relu(16,6), concatenated and reshaped to (3, 2)."""
+    tf = _tf()
+    from qkeras import QActivation, QBatchNormalization, QConv2D, QDense, quantized_bits, quantized_relu
+
+    layers = tf.keras.layers
+    conv_q = {"kernel_quantizer": quantized_bits(16, 6, alpha=1), "bias_quantizer": quantized_bits(16, 6, alpha=1),
+              "kernel_initializer": "lecun_uniform", "use_bias": True}
+    dense_q = {"kernel_quantizer": quantized_bits(16, 0, alpha=1), "bias_quantizer": quantized_bits(16, 0, alpha=1),
+               "kernel_initializer": "lecun_uniform", "use_bias": True}
+    x = inputs = layers.Input(shape=(64, 64, 3), name="input_1")
+    for i, (filters, kernel, stride) in enumerate(_CALO_QCNN_BLOCKS):
+        suffix = f"_{i}" if i else ""
+        x = QConv2D(filters, (kernel, kernel), strides=(stride, stride), padding="same", name=f"q_conv2d{suffix}", **conv_q)(x)
+        x = QBatchNormalization(name=f"q_batch_normalization{suffix}")(x)
+        x = QActivation(quantized_relu(16, 6), name=f"q_activation{suffix}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    outputs = [QActivation(quantized_relu(16, 6), name=f"q_activation_{18 + i}")(
+        QDense(2, name="q_dense" + (f"_{i}" if i else ""), **dense_q)(x)) for i in range(3)]
+    y = layers.Concatenate(axis=-1, name="concatenate")(outputs[:2])
+    y = layers.Concatenate(axis=-1, name="concatenate_1")([y, outputs[2]])
+    return tf.keras.Model(inputs, layers.Reshape((3, 2), name="reshape")(y), name="calo_qcnn_localizer")
+
+
+def _deepset_training(model):
+    x, y = _patterns(3000, (16, 3), 5)
+    return _fit(model, x, y, epochs=10, learning_rate=0.003)
+
+
+def _autoencoder_training(model):
+    """Denoising: a noisy synthetic image in, the clean one out (mean squared error), as the source trains on MNIST."""
+    clean, _ = _patterns(2000, (32, 32, 1), 10)
+    clean = (clean - clean.min()) / (clean.max() - clean.min())
+    noisy = np.clip(clean + np.random.default_rng(SEED).normal(0, 0.3, clean.shape), 0, 1).astype(np.float32)
+    return _fit(model, noisy, clean, epochs=3, learning_rate=0.003)
+
+
+_SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
                                        ("q_conv2d_141", "q_activation_142"), ("q_conv2d_143", "q_activation_143"), "output_1"),
@@ -459,6 +566,10 @@ ARCHITECTURES = {
     "mnist_cnn": lambda: mnist_cnn((3, 3), (4, 8), (4, 2), 10, True, "mnist_cnn"),
     "mnist_cnn_linear": lambda: mnist_cnn((3, 3), (4, 8), (4, 2), 10, False, "mnist_cnn_linear"),
     "mnist_cnn_k4": lambda: mnist_cnn((4,), (4,), (4,), 12, True, "mnist_cnn_k4"),
+    **{"sparse_cnn" + (f"_pf{factor}" if factor > 1 else ""): sparse_cnn for factor in _SPARSE_CNN_PF},
+    "deepset_phi3": deepset_phi3,
+    "mnist_denoise_autoencoder": mnist_denoise_autoencoder,
+    "calo_qcnn_localizer": calo_qcnn_localizer,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -484,6 +595,11 @@ TRAINING = {
     "mnist_cnn": _mnist_training,
     "mnist_cnn_linear": _mnist_training,
     "mnist_cnn_k4": _mnist_training,
+    **{"sparse_cnn" + (f"_pf{factor}" if factor > 1 else ""): lambda model: _binary_training(model, (20, 20, 3), 5)
+       for factor in _SPARSE_CNN_PF},
+    "deepset_phi3": _deepset_training,
+    "mnist_denoise_autoencoder": _autoencoder_training,
+    "calo_qcnn_localizer": lambda model: model,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -509,6 +625,34 @@ def _linear_kept_out(results: dict) -> dict:
     """The linear activation hls4ml puts after each named layer, typed like that layer's result so that
     hls4ml removes it, as it did in the published design (whose firmware has no such layer)."""
     return {f"{name}_linear": {"Precision": {"result": result}} for name, result in results.items()}
+
+
+def _sparse_cnn_layers(factor: int) -> dict:
+    """hftsoi/sparse's CNN as its firmware types it; `factor` is the convolution's ParallelizationFactor
+    (the model_conv_parallel_pf<factor> designs: 400 output pixels computed in 400 / factor partitions)."""
+    return {"conv1": _types((6, 1), "fixed<28,13>", "fixed<28,13>", ParallelizationFactor=factor),
+            "relu1": _relu(6),
+            "pool1": {"Precision": {"accum": "ufixed<14,4>", "result": "ufixed<6,0,RND_CONV,SAT>"}},
+            "dense1": _types((6, 1), "fixed<19,8>", "fixed<19,8>"),
+            **_linear_kept_out({"conv1": "fixed<28,13>", "dense1": "fixed<19,8>"})}
+
+
+def _calo_qcnn_layers() -> dict:
+    """model_to_hls4ml.py's configuration: every layer Latency at reuse factor 64, but the convolutions of more
+    than 4096 weights (the last four, 3x3 onto 32 filters) Resource; the QKeras types (no firmware was committed)."""
+    layers = {}
+    channels = 3
+    for i, (filters, kernel, _) in enumerate(_CALO_QCNN_BLOCKS):
+        suffix = f"_{i}" if i else ""
+        strategy = "Resource" if kernel * kernel * channels * filters > 4096 else "Latency"
+        layers[f"q_conv2d{suffix}"] = _types((16, 7), _F16_6, _F16_6, ReuseFactor=64, Strategy=strategy)
+        layers[f"q_batch_normalization{suffix}"] = {"ReuseFactor": 64}
+        layers[f"q_activation{suffix}"] = {"Precision": {"result": "ufixed<16,6,RND_CONV,SAT>"}, "ReuseFactor": 64}
+        channels = filters
+    for i in range(3):
+        layers["q_dense" + (f"_{i}" if i else "")] = _types((16, 1), _F16_6, _F16_6, ReuseFactor=64)
+        layers[f"q_activation_{18 + i}"] = {"Precision": {"result": "ufixed<16,6,RND_CONV,SAT>"}, "ReuseFactor": 64}
+    return layers
 
 
 # The published designs' per-layer configuration, read off the firmware (parameters.h, defines.h) and
@@ -570,6 +714,23 @@ DESIGN_LAYERS = {
     "mnist_cnn_linear": {"conv2d": {"ReuseFactor": 9}, "conv2d_1": {"ReuseFactor": 9}},
     "mnist_cnn_k4": {"dense": {"Strategy": "Resource"},
                      "dense_softmax": {"Precision": {"exp_table": "fixed<18,8,RND,SAT>", "inv_table": "fixed<18,8,RND,SAT>"}}},
+    **{"sparse_cnn" + (f"_pf{factor}" if factor > 1 else ""): _sparse_cnn_layers(factor) for factor in _SPARSE_CNN_PF},
+    "deepset_phi3": {"phi_input": {"Precision": {"result": "fixed<12,4,RND,SAT>"}},
+                     "phi1": _types((8, 1), "fixed<23,8>", "fixed<23,8>"),
+                     "phi2": _types((8, 1), "fixed<22,7>", "fixed<22,7>"),
+                     "phi3": _types((8, 1), "fixed<22,7>", "fixed<22,7>"),
+                     **{f"relu{i}": _relu(8) for i in (1, 2, 3, 4)},
+                     "act_agg": {"Precision": {"result": "fixed<20,11,RND_CONV,SAT>"}},
+                     "agg": {"Precision": {"result": _F16_6}},
+                     "rho1": _types((8, 1), "fixed<30,13>", "fixed<30,13>"),
+                     "rho2": _types((8, 1), "fixed<22,7>", "fixed<22,7>"),
+                     "softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                               "inv_table": "fixed<18,8,RND,SAT>"}},
+                     **_linear_kept_out({"phi1": "fixed<23,8>", "phi2": "fixed<22,7>", "phi3": "fixed<22,7>",
+                                         "rho1": "fixed<30,13>", "rho2": "fixed<22,7>"})},
+    "mnist_denoise_autoencoder": {f"conv2d_{index}": {"ReuseFactor": reuse}
+                                  for index, reuse in zip(range(147, 154), (9, 72, 36, 36, 36, 36, 72))},
+    "calo_qcnn_localizer": _calo_qcnn_layers(),
 }
 
 

@@ -23,7 +23,7 @@ from edgeaccel.boards import Board
 from edgeaccel.errors import ConfigError
 from edgeaccel.estimate.fpga import calibration as calibrations
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, fifo_work, kind_of, layer_work
+from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, channel_work, fifo_work, kind_of, layer_work
 
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 STREAM_HANDSHAKE_CYCLES = 1
@@ -97,6 +97,7 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
     period = clock_ns * (1 - TOOLS[tool]["clock_uncertainty"])
     layers, uncalibrated, terms = [], [], {"lut": {}, "ff": {}}
     records = [r for r in records if r["class"] not in ("Input", "InputLayer")]
+    parallel_dataflow = io_type == "io_parallel" and pipeline_style(records, io_type) == "dataflow"
     for index, record in enumerate(records):
         if index and io_type == "io_stream":
             record = record | {"input_channels": _stream_channels(records[:index])}
@@ -105,7 +106,10 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
             work.ff["io_register_bits"] = _input_values(record) * int(record.get("input_bits", record["result_bits"]))
         streams_on = io_type == "io_stream" and index < len(records) - 1 and work.kind != "reshape"
         fifo = fifo_work(record, tool) if streams_on else None
-        cost, layer_terms = _layer_cost(work, fifo, io_type, tool_calibration, device, period)
+        if parallel_dataflow and index < len(records) - 1 and work.kind != "reshape":
+            fifo = channel_work(record, tool)
+        cost, layer_terms = _layer_cost(work, fifo, io_type, tool_calibration, device, period,
+                                        drains=parallel_dataflow and not TOOLS[tool]['rewinds_dataflow_loops'])
         layers.append(cost)
         for figure in ("lut", "ff"):
             for name, value in layer_terms[figure].items():
@@ -135,8 +139,9 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
             "uncalibrated": uncalibrated, "terms": terms}
 
 
-def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -> tuple[dict, dict]:
-    """A layer's figures, and the template quantities its LUT and FF were computed from."""
+def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float, drains: bool = False) -> tuple[dict, dict]:
+    """A layer's figures, and the template quantities its LUT and FF were computed from. `drains`: the
+    layer is a DATAFLOW process whose loop the tool does not rewind, so the next call waits for it to end."""
     timing = coefficients.timing
     path = _path_ns(work.multiplier, work.adder_levels + work.comparisons, work.table_lookups, timing, device)
     logic = work.multiplier or work.adder_levels or work.comparisons or work.table_lookups
@@ -167,7 +172,7 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float) -
         ii = latency
     else:
         latency = (work.iterations * work.loop_ii - 1) + depth if logic else 0
-        ii = work.iterations * work.loop_ii
+        ii = latency + 1 if drains and work.iterations > 1 else work.iterations * work.loop_ii
     cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
             "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth,
             "sequential": bool(work.step_stages)}

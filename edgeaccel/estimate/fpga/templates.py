@@ -44,13 +44,17 @@ DSP_MIN_DATA_BITS = 10
 # HLS applies it to the pixel loop (the published MNIST CNN: 1 cycle per pixel at reuse factor 1);
 # Vitis HLS does not, and each pixel then takes the kernel's latency plus one cycle (the smart-pixel
 # CNN: 2 and 3 cycles per pixel; the HAR Conv1D: 3).
+# `channels_in_registers`, `rewinds_dataflow_loops`: an io_parallel DATAFLOW top (`channel_work`) under Vitis
+# HLS keeps its two-deep channels in registers and runs a convolution's partition loop to its end before
+# the next call (hftsoi/sparse: interval = latency + 1 at every parallelization factor); Vivado HLS keeps
+# them in shift registers and overlaps calls (hftsoi/sparse's DeepSets: interval 16 for 16 partitions).
 TOOLS = {
     "vivado": {"title": "Vivado HLS 2019.2 / 2020.1", "decomposed_digits": 1, "lut_constant_bits": 3,
                "fifo_srl_max_depth": 16, "fifo_srl_max_bits": None, "packed_streams": False, "clock_uncertainty": 0.125,
-               "pipelines_pixel_loop": True},
+               "pipelines_pixel_loop": True, "channels_in_registers": False, "rewinds_dataflow_loops": True},
     "vitis": {"title": "Vitis HLS 2023.1 and later", "decomposed_digits": 2, "lut_constant_bits": 3,
               "fifo_srl_max_depth": 2, "fifo_srl_max_bits": 1024, "packed_streams": True, "clock_uncertainty": 0.27,
-              "pipelines_pixel_loop": False},
+              "pipelines_pixel_loop": False, "channels_in_registers": True, "rewinds_dataflow_loops": False},
 }
 NOT_MODELLED = "not modelled: the estimate cannot see what it costs"
 NOT_FITTED = "no published report among the rows the calibration was fitted on"
@@ -173,6 +177,20 @@ def fifo_work(record: dict, tool: str) -> LayerWork:
     return work
 
 
+def channel_work(record: dict, tool: str) -> LayerWork:
+    """The channels an io_parallel DATAFLOW top (`pipeline_style`) puts between two layers: the output
+    array is completely partitioned, so every element is a FIFO of its own, two deep: in registers
+    under Vitis HLS (2 x bits + 4 FF each), in shift registers under Vivado HLS (a LUT per bit, 5 FF),
+    as the published hftsoi/sparse reports show (1,584 such FIFOs in a 20x20x3 convolutional network
+    under Vitis HLS, 3,685 in a DeepSets network under Vivado HLS)."""
+    work = LayerWork(f"{record['name']} channels", "channels")
+    elements, bits = int(record["outputs"]), record["result_bits"]
+    registers = TOOLS[tool]["channels_in_registers"]
+    work.lut = {"channel_count": elements, "channel_bits": 0.0 if registers else elements * bits}
+    work.ff = {"channel_count": elements, "channel_bits": 2.0 * elements * bits if registers else 0.0}
+    return work
+
+
 # --- constant multiplications ------------------------------------------------------------------
 
 
@@ -292,17 +310,34 @@ def _conv(record, io_type, settings, device):
         kernel.lut |= {"shift_register_bits": (filt_h - 1) * chans * in_w * data_bits / 32, "stream_control": 1}
         kernel.ff |= {"window_bits": window_bits, "stream_control": 1, "line_buffer_bits": (filt_h - 1) * chans * in_w * data_bits}
         return kernel
+    # conv_1d/2d_latency_cl: each of the n_partitions iterations computes out_pixels / n_partitions pixels,
+    # unrolled, under one ALLOCATION limit of the kernel's multiplier_limit mul instances, which the
+    # pixels share: the iteration takes as many rounds as they need (hftsoi/sparse's parallelization-factor
+    # sweep: DSPs stop at the limit, 52, and the interval grows past it)
     partitions = int(record.get("n_partitions", out_pixels))
     pixels = max(1, out_pixels // max(partitions, 1))
+    products = filt_h * filt_w * chans * filters
+    rf = max(1, int(record.get("reuse_factor", 1)))
+    nonzero = kernel_nonzero(record, products)
+    limit = max(1, math.ceil(products / rf) - (products - nonzero) // rf)
+    wanted = pixels * max(kernel.multipliers, 1)
+    shared = min(1.0, limit / wanted) if kernel.multipliers else 1.0
     for terms in (kernel.lut, kernel.ff):
         for key in terms:
-            terms[key] *= pixels
-    kernel.dsp *= pixels
-    kernel.multipliers *= pixels
+            terms[key] *= pixels * (shared if key in ("lut_product_bits", "generic_product_bits", "dsp_product_bits") else 1)
+    kernel.dsp = round(kernel.dsp * pixels * shared)
+    kernel.multipliers = min(pixels * kernel.multipliers, limit)
+    kernel.loop_ii = max(kernel.loop_ii, math.ceil(wanted / limit) if kernel.multipliers else 1)
     kernel.multiplications *= out_pixels
     kernel.iterations = partitions
     kernel.ff["window_bits"] = pixels * window_bits
     return kernel
+
+
+def kernel_nonzero(record: dict, products: int) -> int:
+    """Non-zero weights of a layer's kernel, from its canonical-signed-digit histogram or its weight counts."""
+    digits = _histogram(record, "weight")
+    return sum(digits[1:]) if digits else int(record.get("nonzero_weights", products))
 
 
 def _separable(record, io_type, settings, device):
