@@ -19,6 +19,7 @@ import pytest
 
 from bench import fpga_calibration, fpga_published
 from edgeaccel.estimate.fpga import calibration
+from edgeaccel.estimate.fpga.templates import CALIBRATED_KINDS, kind_of
 
 FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
 # Measured on the held-out families (bench/fpga_calibration.py prints them; BENCHMARKS.md has them
@@ -64,6 +65,14 @@ def test_the_split_is_a_third_of_the_families_by_hash_and_never_splits_a_family(
     assert {row["family"] for row in rows if row["split"] == "heldout" and not row["blind"]} == set(fpga_calibration.SEEN_HELDOUT)
     assert {row["model"] for row in rows if row["split"] == "heldout"}.isdisjoint(
         {row["model"] for row in rows if row["split"] == "fit"})
+
+
+def test_the_calibrated_layer_kinds_are_those_of_the_fitted_designs():
+    """A layer kind counts as calibrated exactly when some fitted published design has it; the others get
+    the wider range (`uncalibrated`)."""
+    records = fpga_calibration.read_records()
+    fitted = {kind_of(record) for row in _rows() if row["split"] == "fit" for record in records[row["id"]]} - {"input"}
+    assert fitted == CALIBRATED_KINDS
 
 
 def _heldout_summary(records: dict) -> dict:

@@ -24,6 +24,11 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   per interval where the tool pipelines the pixel loop (`TOOLS`), else one per kernel latency.
 - Tables (sigmoid, tanh, softmax's exp and 1/x) are ROMs of `table_size` words; every two
   lookups per cycle take one copy (dual-port BRAM18), and the function runs with II = its reuse factor.
+- An io_parallel convolution computes out_pixels / n_partitions pixels per iteration of its partition
+  loop, unrolled, sharing the kernel's ALLOCATION limit of multipliers (`conv_2d_latency_cl`).
+- An io_parallel top is a DATAFLOW region when a convolution has more than one partition or a layer
+  uses the Resource strategy (`pipeline_style`): every element of an array between two layers is then
+  a two-deep FIFO (`channel_work`).
 - LSTM and GRU run their time steps one after another (each needs the previous state): per step both
   kernels, then a chain of gate tables and products of two variables; II = the layer's latency.
 - Every io_stream layer output is a FIFO `depth` deep (the pixels, hls4ml's stream pragma):
@@ -58,8 +63,9 @@ TOOLS = {
 }
 NOT_MODELLED = "not modelled: the estimate cannot see what it costs"
 NOT_FITTED = "no published report among the rows the calibration was fitted on"
+# The layer kinds some fitted published design has (tests/estimate/test_fpga_published.py checks it).
 CALIBRATED_KINDS = {"dense", "conv", "batchnorm", "relu", "softmax", "sigmoid", "pool", "global_pool", "padding",
-                    "reshape", "linear"}
+                    "reshape", "linear", "merge", "clone", "resize"}
 
 
 @dataclass
@@ -110,9 +116,7 @@ def layer_work(record: dict, io_type: str, tool: str, device) -> LayerWork:
     if builder is None:
         return LayerWork(record["name"], kind, uncalibrated=f"{record['class']}: {NOT_MODELLED}")
     work = builder(record, io_type, TOOLS[tool], device)
-    if io_type == "io_parallel" and kind == "conv":
-        work.uncalibrated = f"io_parallel convolution: {NOT_FITTED}"
-    elif kind not in CALIBRATED_KINDS and work.uncalibrated is None:
+    if kind not in CALIBRATED_KINDS and work.uncalibrated is None:
         work.uncalibrated = f"{record['class']}: {NOT_FITTED}"
     return work
 
@@ -154,6 +158,8 @@ def kind_of(record: dict) -> str:
         return "recurrent"
     if cls in ("Input", "InputLayer"):
         return "input"
+    if cls == "Resize":
+        return "resize"
     return cls.lower()
 
 
@@ -579,4 +585,4 @@ _BUILDERS = {"dense": _dense, "conv": _conv, "separable": _separable, "batchnorm
              "relu": _elementwise("relu"), "linear": _passthrough("linear"), "sigmoid": _table, "softmax": _softmax,
              "pool": _pool, "global_pool": _global_pool, "padding": _passthrough("padding"), "reshape": _passthrough("reshape"),
              "clone": _passthrough("clone"),
-             "merge": _merge, "recurrent": _recurrent, "input": _passthrough("input")}
+             "merge": _merge, "recurrent": _recurrent, "input": _passthrough("input"), "resize": _passthrough("resize")}
