@@ -10,9 +10,9 @@ reports (`data/fpga_reports.csv`). The HLS tool is a parameter: Vivado HLS 2019.
 default for Vitis boards); the same design differs by up to 2x between them.
 
 Ranges and verdict: every figure comes with the range the calibration residuals give (see
-`calibration.py`); layers whose template no fitted published report covers (io_parallel
-convolutions, recurrent layers, ...) are named, and their share of each figure gets a range twice
-as wide on each side. The verdict is "fits" when every upper bound is within the
+`calibration.py`); layers whose template no fitted published report covers (recurrent layers,
+...) are named, and their share of each figure, latency included, gets a range twice as wide on
+each side. The verdict is "fits" when every upper bound is within the
 board's budget, "does not fit" when some lower bound exceeds it, "may not fit" otherwise, and
 "unchecked" when a layer the estimate does not model (it cannot see its cost) could tip the balance.
 """
@@ -273,6 +273,10 @@ def render_fpga_estimate(estimate: dict) -> str:
     if summary:
         lines.append(f"calibration: {summary.get('fit_rows')} published reports fitted, {summary.get('heldout_rows')} held out; "
                      f"median error on the held-out ones: " + ", ".join(f"{k} {v}%" for k, v in summary.get("heldout_median_error_percent", {}).items()))
+        blind = summary.get("heldout_blind_median_error_percent")
+        if blind and summary.get("heldout_blind_rows") != summary.get("heldout_rows"):
+            lines.append(f"calibration: on the {summary['heldout_blind_rows']} held-out reports no change of the estimate was written "
+                         "knowing: " + ", ".join(f"{k} {v}%" for k, v in blind.items()))
         left_out = summary.get("fit_left_out_family_median_error_percent")
         if left_out:
             lines.append("calibration: on the fitted reports, each model family left out of the fit in turn: "
