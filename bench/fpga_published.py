@@ -612,6 +612,37 @@ def _pynq_mnist_training(model, zeros: dict):
     return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
 
 
+def l1topo_ad_encoder():
+    """max-cohen54/AD_trigger_training L1AD/HLS/FiorDiLatte_DenseBN_Topo2A_trigger_VAE_GAN_LUT_NoData (commit 5b9c1b4:
+    keras_model.h5, hls4ml_config.yml and the firmware beside the report; the report is of the generated firmware, kept
+    as firmware_bak/, not of the hand-edited firmware/ with integer ports): the encoder of an ATLAS L1Topo anomaly-detection
+    VAE, 44 jet, e/tau, muon and MET inputs through Dense 32, ReLU, Dense 16, ReLU and Dense 3 (z_mean). The published
+    model's two hidden layers are QDenseBatchnorm, which hls4ml folds into a Dense (the firmware has no BatchNormalization)
+    and hls4ml 1.3 does not parse: they are rebuilt as QDense; every kernel and bias quantized_bits(10,5,alpha=1); the
+    ReLUs quantized_relu(15,0) (the published negative_slope of 2^-10 is left out: the firmware computes a plain ReLU)."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(10, 5, alpha=1), "bias_quantizer": quantized_bits(10, 5, alpha=1),
+         "kernel_initializer": "he_normal"}
+    x = inputs = tf.keras.layers.Input(shape=(44,), name="inputs")
+    for index, units in ((1, 32), (2, 16)):
+        x = QActivation(quantized_relu(15, 0), name=f"relu{index}")(QDense(units, name=f"dense{index}", **q)(x))
+    return tf.keras.Model(inputs, QDense(3, name="z_mean", **q)(x), name="l1topo_ad_encoder")
+
+
+def _l1topo_ad_training(model):
+    """Synthetic stand-in for the L1Topo objects (44 standardized features) regressed onto a random linear 3-dimensional
+    projection of them, then pruned to the published firmware's zero weights (parameters.h n_zeros 369 of 1408, 30 of
+    512, 1 of 48; the 10-bit quantization zeroes a few more of the rebuilt dense2 and z_mean weights: 38 and 2)."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(size=(8000, 44)).astype(np.float32)
+    y = (x @ rng.normal(size=(44, 3))).astype(np.float32)
+    _fit(model, x, y, epochs=10, learning_rate=0.003)
+    sparsity = {"dense1": 369 / 1408, "dense2": 30 / 512, "z_mean": 1 / 48}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -651,6 +682,7 @@ ARCHITECTURES = {
                                                "pynq_mnist_qcnn"),
     "pynq_mnist_qcnn6": lambda: pynq_mnist_qcnn((((6, 1), (6, 1)), ((6, 1), (6, 1))), ((6, 0), (6, 0)), "flatten",
                                                 "pynq_mnist_qcnn6"),
+    "l1topo_ad_encoder": l1topo_ad_encoder,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -685,6 +717,7 @@ TRAINING = {
     "ml4quantum_qmlp": _ml4quantum_training,
     "pynq_mnist_qcnn": lambda model: _pynq_mnist_training(model, {"q_conv2d": 130, "q_conv2d_1": 1729, "q_dense": 3000}),
     "pynq_mnist_qcnn6": lambda model: _pynq_mnist_training(model, {"q_conv2d": 31, "q_conv2d_1": 1090, "q_dense": 740}),
+    "l1topo_ad_encoder": _l1topo_ad_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -851,6 +884,11 @@ DESIGN_LAYERS = {
                                                          ("fixed<5,1>", "fixed<6,1>", 40))),
     "pynq_mnist_qcnn6": _pynq_mnist_layers(_F16_6, (("fixed<6,2>", "fixed<6,2>", 144), ("fixed<6,2>", "fixed<6,2>", 1152),
                                                     ("fixed<6,1>", "fixed<6,1>", 40))),
+    "l1topo_ad_encoder": {"inputs": {"Precision": {"result": "fixed<19,11>"}},
+                          **{name: _types((10, 6), result, "fixed<19,11>")
+                             for name, result in (("dense1", "fixed<19,11>"), ("dense2", "fixed<14,6>"), ("z_mean", "fixed<12,4>"))},
+                          **{name: _relu(15) for name in ("relu1", "relu2")},
+                          **{f"{name}_linear": {"Precision": {"result": "fixed<19,11>"}} for name in ("dense1", "dense2", "z_mean")}},
 }
 
 
