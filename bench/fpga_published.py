@@ -643,6 +643,30 @@ def _l1topo_ad_training(model):
     return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
 
 
+def random_qmlp():
+    """kimhaneal11/hls4ml_practice 01_SimpleFNN_RandomData/01_synthesize.ipynb (commit b945f14; keras_model.keras,
+    hls4ml_config.yml and the firmware beside the report): a QKeras MLP on 10 random inputs, QDense 64, 32 and 1 with
+    quantized_bits(6,0,alpha=1) kernels and biases and lecun_uniform, quantized_relu(6) between them, sigmoid output."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1),
+         "kernel_initializer": "lecun_uniform"}
+    x = inputs = tf.keras.layers.Input(shape=(10,), name="q_dense_3_input")
+    for dense, relu, units in (("q_dense_3", "q_activation_2", 64), ("q_dense_4", "q_activation_3", 32)):
+        x = QActivation(quantized_relu(6), name=relu)(QDense(units, name=dense, **q)(x))
+    x = tf.keras.layers.Activation("sigmoid", name="activation_1")(QDense(1, name="q_dense_5", **q)(x))
+    return tf.keras.Model(inputs, x, name="random_qmlp")
+
+
+def _random_qmlp_training(model):
+    """The notebook's own data: 1000 uniform random 10-vectors with random binary labels, Adam(1e-3), batch 32, 5 epochs."""
+    rng = np.random.default_rng(SEED)
+    x = rng.random((1000, 10)).astype(np.float32)
+    y = rng.integers(0, 2, (1000, 1)).astype(np.float32)
+    return _fit(model, x, y, epochs=5, learning_rate=0.001, batch_size=32)
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -683,6 +707,7 @@ ARCHITECTURES = {
     "pynq_mnist_qcnn6": lambda: pynq_mnist_qcnn((((6, 1), (6, 1)), ((6, 1), (6, 1))), ((6, 0), (6, 0)), "flatten",
                                                 "pynq_mnist_qcnn6"),
     "l1topo_ad_encoder": l1topo_ad_encoder,
+    "random_qmlp": random_qmlp,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -718,6 +743,7 @@ TRAINING = {
     "pynq_mnist_qcnn": lambda model: _pynq_mnist_training(model, {"q_conv2d": 130, "q_conv2d_1": 1729, "q_dense": 3000}),
     "pynq_mnist_qcnn6": lambda model: _pynq_mnist_training(model, {"q_conv2d": 31, "q_conv2d_1": 1090, "q_dense": 740}),
     "l1topo_ad_encoder": _l1topo_ad_training,
+    "random_qmlp": _random_qmlp_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -889,6 +915,10 @@ DESIGN_LAYERS = {
                              for name, result in (("dense1", "fixed<19,11>"), ("dense2", "fixed<14,6>"), ("z_mean", "fixed<12,4>"))},
                           **{name: _relu(15) for name in ("relu1", "relu2")},
                           **{f"{name}_linear": {"Precision": {"result": "fixed<19,11>"}} for name in ("dense1", "dense2", "z_mean")}},
+    "random_qmlp": {"q_dense_3_input": {"Precision": {"result": _F16_6}},
+                    **{name: _types((6, 1), _F16_6, _F16_6) for name in ("q_dense_3", "q_dense_4", "q_dense_5")},
+                    **{name: {"Precision": {"result": _F16_6}} for name in ("q_activation_2", "q_activation_3", "activation_1")},
+                    **_linear_kept_out({name: _F16_6 for name in ("q_dense_3", "q_dense_4", "q_dense_5")})},
 }
 
 
