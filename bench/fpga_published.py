@@ -667,6 +667,27 @@ def _random_qmlp_training(model):
     return _fit(model, x, y, epochs=5, learning_rate=0.001, batch_size=32)
 
 
+def iris_mlp():
+    """Thifjj/Iris_hls4ml_pynqZ2 projeto_iris_hls_ip_axi/keras_model.keras (commit 78cc2c6; firmware and
+    hls4ml_config.yml beside the report, configurar_hls4ml.py converts iris_mlp_fixed.h5): a float Keras MLP on the 4
+    standardized iris features, Dense 8 (ReLU), Dense 8 (ReLU), Dense 3 (softmax)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(4,), name="input_layer")
+    x = layers.Dense(8, activation="relu", name="dense_8")(x)
+    x = layers.Dense(8, activation="relu", name="dense_8_2")(x)
+    return tf.keras.Model(inputs, layers.Dense(3, activation="softmax", name="output")(x), name="iris_mlp")
+
+
+def _iris_training(model):
+    """The iris data set itself (shipped with scikit-learn), standardized as the source's iris_scaler does."""
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    x = ((x - x.mean(axis=0)) / x.std(axis=0)).astype(np.float32)
+    return _fit(model, x, np.eye(3, dtype=np.float32)[y], epochs=100, learning_rate=0.01, batch_size=16)
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -708,6 +729,7 @@ ARCHITECTURES = {
                                                 "pynq_mnist_qcnn6"),
     "l1topo_ad_encoder": l1topo_ad_encoder,
     "random_qmlp": random_qmlp,
+    "iris_mlp": iris_mlp,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -744,6 +766,7 @@ TRAINING = {
     "pynq_mnist_qcnn6": lambda model: _pynq_mnist_training(model, {"q_conv2d": 31, "q_conv2d_1": 1090, "q_dense": 740}),
     "l1topo_ad_encoder": _l1topo_ad_training,
     "random_qmlp": _random_qmlp_training,
+    "iris_mlp": _iris_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -919,6 +942,11 @@ DESIGN_LAYERS = {
                     **{name: _types((6, 1), _F16_6, _F16_6) for name in ("q_dense_3", "q_dense_4", "q_dense_5")},
                     **{name: {"Precision": {"result": _F16_6}} for name in ("q_activation_2", "q_activation_3", "activation_1")},
                     **_linear_kept_out({name: _F16_6 for name in ("q_dense_3", "q_dense_4", "q_dense_5")})},
+    "iris_mlp": {"input_layer": {"Precision": {"result": _F16_6}},
+                 **{name: _types((16, 6), _F16_6, _F16_6) for name in ("dense_8", "dense_8_2", "output")},
+                 **{name: {"Precision": {"result": _F16_6}} for name in ("dense_8_relu", "dense_8_2_relu")},
+                 "output_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                  "inv_table": "fixed<18,8,RND,SAT>"}}},
 }
 
 
