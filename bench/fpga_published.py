@@ -688,6 +688,37 @@ def _iris_training(model):
     return _fit(model, x, np.eye(3, dtype=np.float32)[y], epochs=100, learning_rate=0.01, batch_size=16)
 
 
+def lenet5_qcnn():
+    """abdennour-GUESSOUM/Lenet5-hls4ml lenet5_quantifié_8_4/keras_model.keras (commit 4fcac1b; Lenet5_hls4ml_8_4.ipynb,
+    firmware and hls4ml_config.yml beside the report): a QKeras LeNet-5 on 28x28x1 MNIST, QConv2DBatchnorm(6, 5x5) and
+    QConv2DBatchnorm(16, 5x5) each followed by quantized_tanh(8) (hard tanh) and MaxPooling2D(2), Flatten, QDense 16 +
+    BatchNormalization + quantized_tanh(8) twice, QDense 10 and softmax; quantized_bits(8,3,alpha=1) kernels and biases."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2DBatchnorm, QDense, quantized_bits, quantized_tanh
+
+    q = {"kernel_quantizer": quantized_bits(8, 3, alpha=1), "bias_quantizer": quantized_bits(8, 3, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(28, 28, 1), name="input_layer")
+    for i, filters in ((1, 6), (2, 16)):
+        x = QActivation(quantized_tanh(8), name=f"qtanh{i}")(QConv2DBatchnorm(filters, (5, 5), name=f"qconvbn{i}", **q)(x))
+        x = layers.MaxPooling2D((2, 2), name=f"qmaxpool{i}")(x)
+    x = layers.Flatten(name="qflatten")(x)
+    for i in (1, 2):
+        x = layers.BatchNormalization(name=f"bn{i}")(QDense(16, name=f"qdense{i}", **q)(x))
+        x = QActivation(quantized_tanh(8), name=f"qtanh{i + 2}")(x)
+    x = layers.Activation("softmax", name="softmax")(QDense(10, name="qoutput", **q)(x))
+    return tf.keras.Model(inputs, x, name="lenet5_qcnn")
+
+
+def _lenet5_training(model):
+    """Synthetic 28x28 digits stand-in, then magnitude pruning of each layer to the published firmware's zero weights
+    (parameters.h n_zeros 40 of 150, 649 of 2400, 1130 of 4096, 69 of 256, 43 of 160)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    _fit(model, x, y, epochs=3, learning_rate=0.003)
+    sparsity = {"qconvbn1": 40 / 150, "qconvbn2": 649 / 2400, "qdense1": 1130 / 4096, "qdense2": 69 / 256, "qoutput": 43 / 160}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -730,6 +761,7 @@ ARCHITECTURES = {
     "l1topo_ad_encoder": l1topo_ad_encoder,
     "random_qmlp": random_qmlp,
     "iris_mlp": iris_mlp,
+    "lenet5_qcnn": lenet5_qcnn,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -767,6 +799,7 @@ TRAINING = {
     "l1topo_ad_encoder": _l1topo_ad_training,
     "random_qmlp": _random_qmlp_training,
     "iris_mlp": _iris_training,
+    "lenet5_qcnn": _lenet5_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -947,6 +980,19 @@ DESIGN_LAYERS = {
                  **{name: {"Precision": {"result": _F16_6}} for name in ("dense_8_relu", "dense_8_2_relu")},
                  "output_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
                                                   "inv_table": "fixed<18,8,RND,SAT>"}}},
+    "lenet5_qcnn": {"input_layer": {"Precision": {"result": "fixed<8,4>"}},
+                    **{name: _types((8, 4), result, result) for name, result in (
+                        ("qconvbn1", "fixed<22,14>"), ("qconvbn2", "fixed<25,14>"), ("qdense1", "fixed<25,14>"),
+                        ("qdense2", "fixed<21,10>"), ("qoutput", "fixed<21,10>"))},
+                    **{f"qtanh{i}": {"Precision": {"result": "fixed<8,1,RND_CONV,SAT>"}} for i in (1, 2, 3, 4)},
+                    **{name: {"Precision": {"result": "fixed<8,1,RND_CONV,SAT>", "accum": "fixed<8,1,RND_CONV,SAT>"}}
+                       for name in ("qmaxpool1", "qmaxpool2")},
+                    "bn1": {"Precision": {"scale": "fixed<8,4>", "bias": "fixed<8,4>", "result": "fixed<34,19>"}},
+                    "bn2": {"Precision": {"scale": "fixed<8,4>", "bias": "fixed<8,4>", "result": "fixed<30,15>"}},
+                    "softmax": {"Precision": {"result": "fixed<8,4>", "exp_table": "fixed<18,8,RND,SAT>",
+                                              "inv_table": "fixed<18,8,RND,SAT>"}},
+                    **_linear_kept_out({"qconvbn1": "fixed<22,14>", "qconvbn2": "fixed<25,14>", "qdense1": "fixed<25,14>",
+                                        "qdense2": "fixed<21,10>", "qoutput": "fixed<21,10>"})},
 }
 
 
