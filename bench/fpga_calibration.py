@@ -85,7 +85,7 @@ def heldout_families(families: set[str]) -> set[str]:
 # estimate with: held out whole, outside the ranking of `heldout_families`.
 ADDED_FAMILIES = frozenset({"hftsoi_sparse_cnn", "hftsoi_deepset", "mnist_denoise_autoencoder", "calo_qcnn_localizer",
                             "lhc_beam_autoencoder", "ml4quantum_qmlp", "pynq_mnist_qcnn", "l1topo_ad_encoder",
-                            "random_qmlp", "iris_mlp"})
+                            "random_qmlp", "iris_mlp", "lenet5_qcnn"})
 
 
 def read_rows() -> list[dict]:
