@@ -5,9 +5,10 @@
 Keras model from its source and the hls4ml configuration the report was made with (for the designs
 whose firmware was committed beside the report, every layer's published type and reuse factor:
 `DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR,
-MNIST, smart-pixel, DeepPicar, top-tagging and jet-constituent samples) cannot be downloaded here,
-so each model is trained on synthetic data of the same shape (the designs converted untrained,
-hls4ml's test report and MagiPrince/CNNandMLP's, are left untrained), with the published
+MNIST, smart-pixel, DeepPicar, top-tagging, jet-constituent, quantum-control and L1Topo samples) cannot be
+downloaded here, so each model is trained on synthetic data of the same shape (the designs converted
+untrained, hls4ml's test report and MagiPrince/CNNandMLP's, are left untrained; the sources that trained on
+their own random data, and the iris MLP on scikit-learn's iris set, get that data), with the published
 initializer, regularizer, quantizers and pruning, so that its weights have the structure the
 estimate reads (zero, power-of-two and few-digit constants) but not the published values: a count
 that depends on exact zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
