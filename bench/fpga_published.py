@@ -5,9 +5,10 @@
 Keras model from its source and the hls4ml configuration the report was made with (for the designs
 whose firmware was committed beside the report, every layer's published type and reuse factor:
 `DESIGN_LAYERS`). The original training data (the hls4ml LHC jet dataset on OpenML, SVHN, UCI HAR,
-MNIST, smart-pixel, DeepPicar, top-tagging and jet-constituent samples) cannot be downloaded here,
-so each model is trained on synthetic data of the same shape (the designs converted untrained,
-hls4ml's test report and MagiPrince/CNNandMLP's, are left untrained), with the published
+MNIST, smart-pixel, DeepPicar, top-tagging, jet-constituent, quantum-control and L1Topo samples) cannot be
+downloaded here, so each model is trained on synthetic data of the same shape (the designs converted
+untrained, hls4ml's test report and MagiPrince/CNNandMLP's, are left untrained; the sources that trained on
+their own random data, and the iris MLP on scikit-learn's iris set, get that data), with the published
 initializer, regularizer, quantizers and pruning, so that its weights have the structure the
 estimate reads (zero, power-of-two and few-digit constants) but not the published values: a count
 that depends on exact zeros (the 0.4 jet tagger's II at reuse factors 64 to 256) can differ.
@@ -71,14 +72,14 @@ def _fit(model, x, y, epochs: int, learning_rate: float, batch_size: int = 256, 
     return model
 
 
-def _prune(model, sparsity: float, names: list[str], x, y, epochs: int, learning_rate: float, batch_size: int = 256):
-    """Magnitude pruning to `sparsity` per kernel, then training on with the pruned weights held at
-    zero: the effect of tfmot's prune_low_magnitude + strip_pruning that the sources use."""
+def _prune(model, sparsity: float | dict, names: list[str], x, y, epochs: int, learning_rate: float, batch_size: int = 256):
+    """Magnitude pruning to `sparsity` per kernel (one fraction, or one per layer name), then training on with the
+    pruned weights held at zero: the effect of tfmot's prune_low_magnitude + strip_pruning that the sources use."""
     tf = _tf()
     masks = {}
     for name in names:
         kernel = model.get_layer(name).get_weights()[0]
-        threshold = np.quantile(np.abs(kernel), sparsity)
+        threshold = np.quantile(np.abs(kernel), sparsity[name] if isinstance(sparsity, dict) else sparsity)
         masks[name] = (np.abs(kernel) > threshold).astype(np.float32)
 
     def apply_masks(*_, **__):
@@ -537,6 +538,188 @@ def _autoencoder_training(model):
     return _fit(model, noisy, clean, epochs=3, learning_rate=0.003)
 
 
+def lhc_beam_autoencoder():
+    """Daniel-Alencar/LHC-anomaly-detector train_lhc_model.py (commit cbd7452; lhc_autoencoder_model.h5, firmware and
+    hls4ml_config.yml beside the report): a beam-orbit anomaly autoencoder on 8 sensors, Dense 6 (ReLU), Dense 3
+    (ReLU), Dense 6 (ReLU) and a linear Dense 8, float Keras."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(8,), name="input_layer")
+    for name, units in (("encoder_1", 6), ("bottleneck", 3), ("decoder_1", 6)):
+        x = layers.Dense(units, activation="relu", name=name)(x)
+    return tf.keras.Model(inputs, layers.Dense(8, activation="linear", name="output_layer")(x), name="lhc_beam_autoencoder")
+
+
+def _lhc_beam_training(model):
+    """The source's own data is synthetic: 10000 beam-orbit readings of 8 sensors from N(0, 0.5), 80% trained on
+    (autoencoder, input = target), Adam(1e-3), batch 32, 50 epochs, mean squared error."""
+    x = np.random.default_rng(42).normal(0.0, 0.5, (8000, 8)).astype(np.float32)
+    return _fit(model, x, x, epochs=50, learning_rate=0.001, batch_size=32)
+
+
+def ml4quantum_qmlp():
+    """fastmachinelearning/ml4quantum-release model/appendix/forward_problem/hls4ml_prj/keras_model.h5 (commit 275bdf8,
+    firmware and hls4ml_config.yml beside the report; "Neural network accelerator for quantum control",
+    arXiv:2208.02645): a regression MLP from 1 gate parameter to 20 pulse parameters, QDense 4, 8, 12, 12, 12, 12
+    with quantized_bits(18,3,alpha=1) kernels and biases, each followed by quantized_relu(18,3), and a linear QDense 20."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(18, 3, alpha=1), "bias_quantizer": quantized_bits(18, 3, alpha=1)}
+    x = inputs = tf.keras.layers.Input(shape=(1,), name="fc1_input")
+    for index, units in enumerate((4, 8, 12, 12, 12, 12), start=1):
+        x = QActivation(quantized_relu(18, 3), name=f"relu{index}")(QDense(units, name=f"fc{index}", **q)(x))
+    return tf.keras.Model(inputs, QDense(20, name="fc7", **q)(x), name="ml4quantum_qmlp")
+
+
+def _ml4quantum_training(model):
+    """A smooth synthetic map from one parameter to 20 (the source fits pulse parameters of simulated quantum gates,
+    data/appendix/*.npy), mean squared error."""
+    rng = np.random.default_rng(SEED)
+    beta = rng.uniform(-1, 1, (6000, 1)).astype(np.float32)
+    alpha = np.concatenate([np.sin((k + 1) * np.pi * beta / 2) for k in range(20)], axis=1).astype(np.float32)
+    return _fit(model, beta, alpha, epochs=30, learning_rate=0.003, batch_size=64)
+
+
+def pynq_mnist_qcnn(conv_quantizers: tuple, dense_quantizers: tuple, flatten: str, name: str):
+    """Gabriele-bot/PYNQ_IA NN_train/MNIST_Test/HLS_projects/Qkeras_pruned_CNN/hls4ml_PYNQ_prj/keras_model.h5 (commits
+    2f2d701 and b75fff6, firmware and hls4ml_config.yml beside each report; MNIST_CNN_train.ipynb trains it pruned): a
+    28x28x1 image through QConv2D(16, 3x3), quantized_relu(3,1), MaxPooling2D(2), QConv2D(16, 3x3), quantized_relu(3,1),
+    MaxPooling2D(2), Flatten, QDense 10 and softmax; `conv_quantizers` are the (kernel, bias) quantized_bits
+    (bits, integer) of each convolution, `dense_quantizers` the QDense's, all alpha=1."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits
+
+    def q(kernel: tuple, bias: tuple) -> dict:
+        return {"kernel_quantizer": quantized_bits(*kernel, alpha=1), "bias_quantizer": quantized_bits(*bias, alpha=1)}
+
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(28, 28, 1), name="layer0")
+    for (conv_name, relu_name, pool_name), quantizers in zip((("q_conv2d", "q_relu", "maxp"), ("q_conv2d_1", "1_relu_1", "maxp_1")),
+                                                             conv_quantizers):
+        x = QConv2D(16, (3, 3), name=conv_name, **q(*quantizers))(x)
+        x = layers.MaxPooling2D((2, 2), name=pool_name)(QActivation("quantized_relu(3,1)", name=relu_name)(x))
+    x = QDense(10, name="q_dense", **q(*dense_quantizers))(layers.Flatten(name=flatten)(x))
+    return tf.keras.Model(inputs, layers.Activation("softmax", name="softmax")(x), name=name)
+
+
+def _pynq_mnist_training(model, zeros: dict):
+    """Synthetic 28x28 digits stand-in, then magnitude pruning of each layer to the published firmware's fraction of
+    zero weights (parameters.h n_zeros of 144, 2304 and 4000 weights: `zeros`)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    _fit(model, x, y, epochs=3, learning_rate=0.003)
+    sizes = {"q_conv2d": 144, "q_conv2d_1": 2304, "q_dense": 4000}
+    sparsity = {name: zeros[name] / size for name, size in sizes.items()}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
+def l1topo_ad_encoder():
+    """max-cohen54/AD_trigger_training L1AD/HLS/FiorDiLatte_DenseBN_Topo2A_trigger_VAE_GAN_LUT_NoData (commit 5b9c1b4:
+    keras_model.h5, hls4ml_config.yml and the firmware beside the report; the report is of the generated firmware, kept
+    as firmware_bak/, not of the hand-edited firmware/ with integer ports): the encoder of an ATLAS L1Topo anomaly-detection
+    VAE, 44 jet, e/tau, muon and MET inputs through Dense 32, ReLU, Dense 16, ReLU and Dense 3 (z_mean). The published
+    model's two hidden layers are QDenseBatchnorm, which hls4ml folds into a Dense (the firmware has no BatchNormalization)
+    and hls4ml 1.3 does not parse: they are rebuilt as QDense; every kernel and bias quantized_bits(10,5,alpha=1); the
+    ReLUs quantized_relu(15,0) (the published negative_slope of 2^-10 is left out: the firmware computes a plain ReLU)."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(10, 5, alpha=1), "bias_quantizer": quantized_bits(10, 5, alpha=1),
+         "kernel_initializer": "he_normal"}
+    x = inputs = tf.keras.layers.Input(shape=(44,), name="inputs")
+    for index, units in ((1, 32), (2, 16)):
+        x = QActivation(quantized_relu(15, 0), name=f"relu{index}")(QDense(units, name=f"dense{index}", **q)(x))
+    return tf.keras.Model(inputs, QDense(3, name="z_mean", **q)(x), name="l1topo_ad_encoder")
+
+
+def _l1topo_ad_training(model):
+    """Synthetic stand-in for the L1Topo objects (44 standardized features) regressed onto a random linear 3-dimensional
+    projection of them, then pruned to the published firmware's zero weights (parameters.h n_zeros 369 of 1408, 30 of
+    512, 1 of 48; the 10-bit quantization zeroes a few more of the rebuilt dense2 and z_mean weights: 38 and 2)."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(size=(8000, 44)).astype(np.float32)
+    y = (x @ rng.normal(size=(44, 3))).astype(np.float32)
+    _fit(model, x, y, epochs=10, learning_rate=0.003)
+    sparsity = {"dense1": 369 / 1408, "dense2": 30 / 512, "z_mean": 1 / 48}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
+def random_qmlp():
+    """kimhaneal11/hls4ml_practice 01_SimpleFNN_RandomData/01_synthesize.ipynb (commit b945f14; keras_model.keras,
+    hls4ml_config.yml and the firmware beside the report): a QKeras MLP on 10 random inputs, QDense 64, 32 and 1 with
+    quantized_bits(6,0,alpha=1) kernels and biases and lecun_uniform, quantized_relu(6) between them, sigmoid output."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1),
+         "kernel_initializer": "lecun_uniform"}
+    x = inputs = tf.keras.layers.Input(shape=(10,), name="q_dense_3_input")
+    for dense, relu, units in (("q_dense_3", "q_activation_2", 64), ("q_dense_4", "q_activation_3", 32)):
+        x = QActivation(quantized_relu(6), name=relu)(QDense(units, name=dense, **q)(x))
+    x = tf.keras.layers.Activation("sigmoid", name="activation_1")(QDense(1, name="q_dense_5", **q)(x))
+    return tf.keras.Model(inputs, x, name="random_qmlp")
+
+
+def _random_qmlp_training(model):
+    """The notebook's own data: 1000 uniform random 10-vectors with random binary labels, Adam(1e-3), batch 32, 5 epochs."""
+    rng = np.random.default_rng(SEED)
+    x = rng.random((1000, 10)).astype(np.float32)
+    y = rng.integers(0, 2, (1000, 1)).astype(np.float32)
+    return _fit(model, x, y, epochs=5, learning_rate=0.001, batch_size=32)
+
+
+def iris_mlp():
+    """Thifjj/Iris_hls4ml_pynqZ2 projeto_iris_hls_ip_axi/keras_model.keras (commit 78cc2c6; firmware and
+    hls4ml_config.yml beside the report, configurar_hls4ml.py converts iris_mlp_fixed.h5): a float Keras MLP on the 4
+    standardized iris features, Dense 8 (ReLU), Dense 8 (ReLU), Dense 3 (softmax)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(4,), name="input_layer")
+    x = layers.Dense(8, activation="relu", name="dense_8")(x)
+    x = layers.Dense(8, activation="relu", name="dense_8_2")(x)
+    return tf.keras.Model(inputs, layers.Dense(3, activation="softmax", name="output")(x), name="iris_mlp")
+
+
+def _iris_training(model):
+    """The iris data set itself (shipped with scikit-learn), standardized as the source's iris_scaler does."""
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    x = ((x - x.mean(axis=0)) / x.std(axis=0)).astype(np.float32)
+    return _fit(model, x, np.eye(3, dtype=np.float32)[y], epochs=100, learning_rate=0.01, batch_size=16)
+
+
+def lenet5_qcnn():
+    """abdennour-GUESSOUM/Lenet5-hls4ml lenet5_quantifié_8_4/keras_model.keras (commit 4fcac1b; Lenet5_hls4ml_8_4.ipynb,
+    firmware and hls4ml_config.yml beside the report): a QKeras LeNet-5 on 28x28x1 MNIST, QConv2DBatchnorm(6, 5x5) and
+    QConv2DBatchnorm(16, 5x5) each followed by quantized_tanh(8) (hard tanh) and MaxPooling2D(2), Flatten, QDense 16 +
+    BatchNormalization + quantized_tanh(8) twice, QDense 10 and softmax; quantized_bits(8,3,alpha=1) kernels and biases."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2DBatchnorm, QDense, quantized_bits, quantized_tanh
+
+    q = {"kernel_quantizer": quantized_bits(8, 3, alpha=1), "bias_quantizer": quantized_bits(8, 3, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(28, 28, 1), name="input_layer")
+    for i, filters in ((1, 6), (2, 16)):
+        x = QActivation(quantized_tanh(8), name=f"qtanh{i}")(QConv2DBatchnorm(filters, (5, 5), name=f"qconvbn{i}", **q)(x))
+        x = layers.MaxPooling2D((2, 2), name=f"qmaxpool{i}")(x)
+    x = layers.Flatten(name="qflatten")(x)
+    for i in (1, 2):
+        x = layers.BatchNormalization(name=f"bn{i}")(QDense(16, name=f"qdense{i}", **q)(x))
+        x = QActivation(quantized_tanh(8), name=f"qtanh{i + 2}")(x)
+    x = layers.Activation("softmax", name="softmax")(QDense(10, name="qoutput", **q)(x))
+    return tf.keras.Model(inputs, x, name="lenet5_qcnn")
+
+
+def _lenet5_training(model):
+    """Synthetic 28x28 digits stand-in, then magnitude pruning of each layer to the published firmware's zero weights
+    (parameters.h n_zeros 40 of 150, 649 of 2400, 1130 of 4096, 69 of 256, 43 of 160)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    _fit(model, x, y, epochs=3, learning_rate=0.003)
+    sparsity = {"qconvbn1": 40 / 150, "qconvbn2": 649 / 2400, "qdense1": 1130 / 4096, "qdense2": 69 / 256, "qoutput": 43 / 160}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -570,6 +753,16 @@ ARCHITECTURES = {
     "deepset_phi3": deepset_phi3,
     "mnist_denoise_autoencoder": mnist_denoise_autoencoder,
     "calo_qcnn_localizer": calo_qcnn_localizer,
+    "lhc_beam_autoencoder": lhc_beam_autoencoder,
+    "ml4quantum_qmlp": ml4quantum_qmlp,
+    "pynq_mnist_qcnn": lambda: pynq_mnist_qcnn((((4, 1), (7, 0)), ((5, 0), (6, 0))), ((5, 0), (6, 0)), "flatten_3",
+                                               "pynq_mnist_qcnn"),
+    "pynq_mnist_qcnn6": lambda: pynq_mnist_qcnn((((6, 1), (6, 1)), ((6, 1), (6, 1))), ((6, 0), (6, 0)), "flatten",
+                                                "pynq_mnist_qcnn6"),
+    "l1topo_ad_encoder": l1topo_ad_encoder,
+    "random_qmlp": random_qmlp,
+    "iris_mlp": iris_mlp,
+    "lenet5_qcnn": lenet5_qcnn,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -600,6 +793,14 @@ TRAINING = {
     "deepset_phi3": _deepset_training,
     "mnist_denoise_autoencoder": _autoencoder_training,
     "calo_qcnn_localizer": lambda model: model,
+    "lhc_beam_autoencoder": _lhc_beam_training,
+    "ml4quantum_qmlp": _ml4quantum_training,
+    "pynq_mnist_qcnn": lambda model: _pynq_mnist_training(model, {"q_conv2d": 130, "q_conv2d_1": 1729, "q_dense": 3000}),
+    "pynq_mnist_qcnn6": lambda model: _pynq_mnist_training(model, {"q_conv2d": 31, "q_conv2d_1": 1090, "q_dense": 740}),
+    "l1topo_ad_encoder": _l1topo_ad_training,
+    "random_qmlp": _random_qmlp_training,
+    "iris_mlp": _iris_training,
+    "lenet5_qcnn": _lenet5_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -654,6 +855,23 @@ def _calo_qcnn_layers() -> dict:
         layers[f"q_activation_{18 + i}"] = {"Precision": {"result": "ufixed<16,6,RND_CONV,SAT>"}, "ReuseFactor": 64}
     return layers
 
+
+
+def _pynq_mnist_layers(input_type: str, weighted: tuple) -> dict:
+    """Gabriele-bot/PYNQ_IA's MNIST CNN as its firmware types it: `weighted` gives (weight, bias, reuse factor) of the two
+    convolutions (Encoded: the firmware's pixels[] tables) and the QDense; results and accumulators fixed<16,6>, the
+    ReLUs to fixed<3,2,RND,SAT> at reuse factor 1, the softmax with 12-bit tables at reuse factor 1, the pools Encoded
+    too (the firmware predates hls4ml's line-buffer streaming: its configs have no implementation field) at the
+    model's reuse factor."""
+    layers = {"layer0": {"Precision": {"result": input_type}}}
+    for name, (weight, bias, reuse) in zip(("q_conv2d", "q_conv2d_1", "q_dense"), weighted):
+        layers[name] = {"Precision": {"weight": weight, "bias": bias, "result": _F16_6, "accum": _F16_6}, "ReuseFactor": reuse}
+        if name != "q_dense":
+            layers[name]["ConvImplementation"] = "Encoded"
+    layers |= {name: {"Precision": {"result": "fixed<3,2,RND,SAT>"}, "ReuseFactor": 1} for name in ("q_relu", "1_relu_1")}
+    layers |= {name: {"Precision": {"result": _F16_6, "accum": _F16_6}, "ConvImplementation": "Encoded"} for name in ("maxp", "maxp_1")}
+    layers["softmax"] = {"Precision": {"result": _F16_6, "exp_table": "fixed<12,4>", "inv_table": "fixed<12,2>"}, "ReuseFactor": 1}
+    return layers | _linear_kept_out({"q_conv2d": _F16_6, "q_conv2d_1": _F16_6, "q_dense": _F16_6})
 
 # The published designs' per-layer configuration, read off the firmware (parameters.h, defines.h) and
 # hls4ml_config.yml committed beside each report; layers not named take the row's model-wide precision,
@@ -731,6 +949,51 @@ DESIGN_LAYERS = {
     "mnist_denoise_autoencoder": {f"conv2d_{index}": {"ReuseFactor": reuse}
                                   for index, reuse in zip(range(147, 154), (9, 72, 36, 36, 36, 36, 72))},
     "calo_qcnn_localizer": _calo_qcnn_layers(),
+    "lhc_beam_autoencoder": {"input_layer": {"Precision": {"result": _F16_6}},
+                             **{name: _types((16, 6), _F16_6, _F16_6, ReuseFactor=4)
+                                for name in ("encoder_1", "bottleneck", "decoder_1", "output_layer")},
+                             **{f"{name}_relu": {"Precision": {"result": _F16_6}, "ReuseFactor": 4}
+                                for name in ("encoder_1", "bottleneck", "decoder_1")},
+                             **_linear_kept_out({"output_layer": _F16_6})},
+    "ml4quantum_qmlp": {"fc1_input": {"Precision": {"result": "fixed<32,6>"}},
+                        **{f"fc{i}": _types((18, 4), result, "fixed<64,16>")
+                           for i, result in enumerate(("fixed<23,4>", "fixed<23,4>", "fixed<16,4>", "fixed<24,4>",
+                                                       "fixed<28,4>", "fixed<28,4>", "fixed<32,2>"), start=1)},
+                        **{f"fc{i}_linear": {"Precision": {"result": "fixed<64,16>"}} for i in range(1, 8)},
+                        **{f"relu{i}": {"Precision": {"result": result}}
+                           for i, result in enumerate(("ufixed<22,3>", "ufixed<14,4>", "ufixed<16,4>", "ufixed<24,4>",
+                                                       "ufixed<28,4>", "ufixed<28,4>"), start=1)}},
+    "pynq_mnist_qcnn": _pynq_mnist_layers("fixed<8,3>", (("fixed<4,2>", "fixed<7,1>", 72), ("fixed<5,1>", "fixed<6,1>", 144),
+                                                         ("fixed<5,1>", "fixed<6,1>", 40))),
+    "pynq_mnist_qcnn6": _pynq_mnist_layers(_F16_6, (("fixed<6,2>", "fixed<6,2>", 144), ("fixed<6,2>", "fixed<6,2>", 1152),
+                                                    ("fixed<6,1>", "fixed<6,1>", 40))),
+    "l1topo_ad_encoder": {"inputs": {"Precision": {"result": "fixed<19,11>"}},
+                          **{name: _types((10, 6), result, "fixed<19,11>")
+                             for name, result in (("dense1", "fixed<19,11>"), ("dense2", "fixed<14,6>"), ("z_mean", "fixed<12,4>"))},
+                          **{name: _relu(15) for name in ("relu1", "relu2")},
+                          **{f"{name}_linear": {"Precision": {"result": "fixed<19,11>"}} for name in ("dense1", "dense2", "z_mean")}},
+    "random_qmlp": {"q_dense_3_input": {"Precision": {"result": _F16_6}},
+                    **{name: _types((6, 1), _F16_6, _F16_6) for name in ("q_dense_3", "q_dense_4", "q_dense_5")},
+                    **{name: {"Precision": {"result": _F16_6}} for name in ("q_activation_2", "q_activation_3", "activation_1")},
+                    **_linear_kept_out({name: _F16_6 for name in ("q_dense_3", "q_dense_4", "q_dense_5")})},
+    "iris_mlp": {"input_layer": {"Precision": {"result": _F16_6}},
+                 **{name: _types((16, 6), _F16_6, _F16_6) for name in ("dense_8", "dense_8_2", "output")},
+                 **{name: {"Precision": {"result": _F16_6}} for name in ("dense_8_relu", "dense_8_2_relu")},
+                 "output_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                  "inv_table": "fixed<18,8,RND,SAT>"}}},
+    "lenet5_qcnn": {"input_layer": {"Precision": {"result": "fixed<8,4>"}},
+                    **{name: _types((8, 4), result, result) for name, result in (
+                        ("qconvbn1", "fixed<22,14>"), ("qconvbn2", "fixed<25,14>"), ("qdense1", "fixed<25,14>"),
+                        ("qdense2", "fixed<21,10>"), ("qoutput", "fixed<21,10>"))},
+                    **{f"qtanh{i}": {"Precision": {"result": "fixed<8,1,RND_CONV,SAT>"}} for i in (1, 2, 3, 4)},
+                    **{name: {"Precision": {"result": "fixed<8,1,RND_CONV,SAT>", "accum": "fixed<8,1,RND_CONV,SAT>"}}
+                       for name in ("qmaxpool1", "qmaxpool2")},
+                    "bn1": {"Precision": {"scale": "fixed<8,4>", "bias": "fixed<8,4>", "result": "fixed<34,19>"}},
+                    "bn2": {"Precision": {"scale": "fixed<8,4>", "bias": "fixed<8,4>", "result": "fixed<30,15>"}},
+                    "softmax": {"Precision": {"result": "fixed<8,4>", "exp_table": "fixed<18,8,RND,SAT>",
+                                              "inv_table": "fixed<18,8,RND,SAT>"}},
+                    **_linear_kept_out({"qconvbn1": "fixed<22,14>", "qconvbn2": "fixed<25,14>", "qdense1": "fixed<25,14>",
+                                        "qdense2": "fixed<21,10>", "qoutput": "fixed<21,10>"})},
 }
 
 
