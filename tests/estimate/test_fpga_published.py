@@ -22,11 +22,12 @@ from edgeaccel.estimate.fpga import calibration
 from edgeaccel.estimate.fpga.templates import CALIBRATED_KINDS, kind_of
 
 FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
-# Measured on the held-out families (bench/fpga_calibration.py prints them; BENCHMARKS.md has them
-# beside rule4ml's): recurrent layers, an io_parallel pointwise Conv1D and Resource-strategy strided
-# io_stream convolutions under Vitis HLS, none of which a fitted family has. The goal is 25%:
-# only FF and DSP come near it. These bounds pin the figures so that a change that worsens them fails.
-HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.74, "ff": 0.42, "dsp": 0.21, "bram18": 0.91, "latency_cycles": 0.89}
+# Measured on the held-out rows (bench/fpga_calibration.py prints them; BENCHMARKS.md has them beside
+# rule4ml's), all of them and the blind ones (no change of the estimate was written knowing their errors:
+# `fpga_calibration.SEEN_HELDOUT`). The goal is 25%: LUT and FF are above it, BRAM18 is above it on
+# the blind rows. These bounds pin the figures so that a change that worsens them fails.
+HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.59, "dsp": 0.15, "bram18": 0.02, "latency_cycles": 0.13}
+BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.68, "dsp": 0.24, "bram18": 0.23, "latency_cycles": 0.13}
 HELDOUT_FAMILIES = {"deeppicar_cnn", "l1_llp_jet_tagger", "toptag_rnn"}
 
 
@@ -75,23 +76,30 @@ def test_the_calibrated_layer_kinds_are_those_of_the_fitted_designs():
     assert fitted == CALIBRATED_KINDS
 
 
-def _heldout_summary(records: dict) -> dict:
-    rows = [row for row in _rows() if row["split"] == "heldout"]
+def _heldout_summary(records: dict, blind_only: bool = False) -> dict:
+    rows = [row for row in _rows() if row["split"] == "heldout" and (row["blind"] or not blind_only)]
     table = fpga_calibration.evaluate(rows, records, calibration.shipped())
     medians = {figure: statistics.median(entry[figure]["error"] for entry in table) for figure in FIGURES}
     exact = sum(entry["ii_cycles"]["estimate"] == entry["ii_cycles"]["report"] for entry in table)
     return {"medians": medians, "ii_exact": exact, "table": table}
 
 
-def test_heldout_reports_are_estimated_within_the_measured_error():
-    summary = _heldout_summary(fpga_calibration.read_records())
-    for figure, bound in HELDOUT_MEDIAN_ERROR_AT_MOST.items():
+def _assert_within(summary: dict, bounds: dict) -> None:
+    for figure, bound in bounds.items():
         assert summary["medians"][figure] <= bound, (figure, summary["medians"])
+
+
+def test_heldout_reports_are_estimated_within_the_measured_error():
+    records = fpga_calibration.read_records()
+    summary, blind = _heldout_summary(records), _heldout_summary(records, blind_only=True)
+    _assert_within(summary, HELDOUT_MEDIAN_ERROR_AT_MOST)
+    _assert_within(blind, BLIND_MEDIAN_ERROR_AT_MOST)
     shipped = calibration.shipped().summary
-    assert shipped["heldout_rows"] == 7 and shipped["fit_rows"] == 34
-    assert set(shipped["heldout_families"]) == HELDOUT_FAMILIES
+    assert shipped["heldout_rows"] == 15 and shipped["fit_rows"] == 45 and shipped["heldout_blind_rows"] == 11
+    assert set(shipped["heldout_families"]) == HELDOUT_FAMILIES | fpga_calibration.ADDED_FAMILIES
     assert shipped["heldout_median_error_percent"] == {f: round(100 * v, 1) for f, v in summary["medians"].items()}
-    assert shipped["heldout_ii_exact"] == f"{summary['ii_exact']} of 7"
+    assert shipped["heldout_blind_median_error_percent"] == {f: round(100 * v, 1) for f, v in blind["medians"].items()}
+    assert shipped["heldout_ii_exact"] == f"{summary['ii_exact']} of 15"
 
 
 def test_the_shipped_calibration_is_the_fit_of_the_fit_rows_alone():
@@ -123,6 +131,5 @@ def test_rebuilt_published_designs_give_the_stored_estimates():
         kept = fpga_calibration.estimate_row(row, stored[row["id"]], shipped)
         for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
             assert fpga_calibration.relative_error(fresh[figure], kept[figure]) <= 0.05, (row["id"], figure, fresh[figure], kept[figure])
-    summary = _heldout_summary(rebuilt)
-    for figure, bound in HELDOUT_MEDIAN_ERROR_AT_MOST.items():
-        assert summary["medians"][figure] <= bound, (figure, summary["medians"])
+    _assert_within(_heldout_summary(rebuilt), HELDOUT_MEDIAN_ERROR_AT_MOST)
+    _assert_within(_heldout_summary(rebuilt, blind_only=True), BLIND_MEDIAN_ERROR_AT_MOST)
