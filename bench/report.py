@@ -122,8 +122,8 @@ def fpga_estimate_section(blind: dict, heldout: dict, fit: dict) -> list[str]:
              "Median absolute error, |estimate - report| / report (a report of 0 counted as 1), on published hls4ml "
              "synthesis reports the estimate was not fitted on (`edgeaccel/estimate/data/fpga_reports.csv`). rule4ml 0.2.0 "
              "(its default GNN estimators) on the same rows: the same architecture, strategy, reuse factor, precision and "
-             "tool version, on the closest board it knows; it rejects some architectures (recurrent layers, a QConv1D + "
-             "GlobalAveragePooling1D network), and its column is then over the rows it estimated."
+             "tool version, on the closest board it knows; it rejects some architectures (recurrent layers and "
+             "some convolutional networks), and its column is then over the rows it estimated."
              + ("" if rule4ml_ran else " rule4ml was not run (the quick bench, or it is not installed: `pip install '.[bench]'`)."),
              ""]
     seen = sorted({r["family"] for r in heldout["rows"]} & set(SEEN_HELDOUT))
