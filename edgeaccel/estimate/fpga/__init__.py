@@ -28,7 +28,7 @@ from edgeaccel.estimate.fpga.templates import NOT_MODELLED, TOOLS, channel_work,
 RESOURCES = ("lut", "ff", "bram18", "dsp", "uram")
 STREAM_HANDSHAKE_CYCLES = 1
 CALL_CYCLES = 1  # a function called from a state machine (not a pipeline): its latency plus this
-ROM_READ_CYCLES = 1
+ROM_READ_CYCLES = 1  # a table lookup's registered ROM read
 TOOL_FOR_BACKEND = {"Vitis": "vitis", "Vivado": "vivado", "VivadoAccelerator": "vivado"}
 
 
@@ -97,7 +97,9 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
     period = clock_ns * (1 - TOOLS[tool]["clock_uncertainty"])
     layers, uncalibrated, terms = [], [], {"lut": {}, "ff": {}}
     records = [r for r in records if r["class"] not in ("Input", "InputLayer")]
-    parallel_dataflow = io_type == "io_parallel" and pipeline_style(records, io_type) == "dataflow"
+    style = pipeline_style(records, io_type)
+    parallel_dataflow = io_type == "io_parallel" and style == "dataflow"
+    drains = parallel_dataflow and not TOOLS[tool]["rewinds_dataflow_loops"]
     for index, record in enumerate(records):
         if index and io_type == "io_stream":
             record = record | {"input_channels": _stream_channels(records[:index])}
@@ -108,8 +110,7 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
         fifo = fifo_work(record, tool) if streams_on else None
         if parallel_dataflow and index < len(records) - 1 and work.kind != "reshape":
             fifo = channel_work(record, tool)
-        cost, layer_terms = _layer_cost(work, fifo, io_type, tool_calibration, device, period,
-                                        drains=parallel_dataflow and not TOOLS[tool]['rewinds_dataflow_loops'])
+        cost, layer_terms = _layer_cost(work, fifo, io_type, tool_calibration, device, period, drains)
         layers.append(cost)
         for figure in ("lut", "ff"):
             for name, value in layer_terms[figure].items():
@@ -119,7 +120,7 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
     totals = {name: sum(layer[name] for layer in layers) for name in ("lut", "ff", "dsp", "bram18", "multiplications")}
     totals["uram"] = 0
     totals["latency_cycles"], totals["ii_cycles"] = _schedule(layers, io_type, tool_calibration.timing)
-    if pipeline_style(records, io_type) == "pipeline" and any(layer["sequential"] for layer in layers):
+    if style == "pipeline" and any(layer["sequential"] for layer in layers):
         # a top-level PIPELINE cannot overlap inferences around a layer whose steps run one after another
         totals["ii_cycles"] = totals["latency_cycles"]
     uncalibrated_names = {u["layer"] for u in uncalibrated}
