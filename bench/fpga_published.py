@@ -720,6 +720,54 @@ def _lenet5_training(model):
     return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
 
 
+def tau_nn():
+    """Duchstf/Tau_L1 HLS_IP/hardwareII_COM/testing60_pruned/hls4ml_prj (commit 6114d96; firmware/tau_nn.cpp, parameters.h,
+    defines.h and hls4ml_config.yml beside the report, HLS_IP/convert.py converts it): the L1 tau tagger with two heads
+    on 80 PUPPI-candidate inputs, QDense 25, 25, 15, 15, 10 each followed by quantized_relu(9) (ufixed<9,0>), with
+    quantized_bits(9,2,alpha=1) kernels and biases; a QDense(1) + sigmoid tau-ID head and a linear QDense(1) pT head,
+    both with quantized_bits(16,6,alpha=1); every kernel pruned to 60%."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q9 = {"kernel_quantizer": quantized_bits(9, 2, alpha=1), "bias_quantizer": quantized_bits(9, 2, alpha=1)}
+    q16 = {"kernel_quantizer": quantized_bits(16, 6, alpha=1), "bias_quantizer": quantized_bits(16, 6, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(80,), name="model_input")
+    for i, units in enumerate((25, 25, 15, 15, 10), start=1):
+        x = QActivation(quantized_relu(9), name=f"relu_{i}")(QDense(units, name=f"Dense_{i}", **q9)(x))
+    jet_id = layers.Activation("sigmoid", name="jetID_output")(QDense(1, name="Dense_6", **q16)(x))
+    return tf.keras.Model(inputs, [jet_id, QDense(1, name="pT_output", **q16)(x)], name="tau_nn")
+
+
+def _tau_training(model):
+    """Synthetic stand-in for the tau/QCD ntuples: a binary label for the ID head and a regression target for the pT
+    head, then magnitude pruning of every kernel to the published firmware's zero weights (parameters.h n_zeros
+    1205 of 2000, 375 of 625, 225 of 375, 135 of 225, 90 of 150, 6 of 10 and 6 of 10)."""
+    tf = _tf()
+    x, y = _classification(20000, 80, 2)
+    pt = (x[:, :8].sum(axis=1, keepdims=True) / 4).astype(np.float32)
+    targets = [y[:, 1:], pt]
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.003), loss=["binary_crossentropy", "mse"])
+    model.fit(x, targets, epochs=5, batch_size=256, verbose=0)
+    sparsity = {"Dense_1": 1205 / 2000, "Dense_2": 0.6, "Dense_3": 0.6, "Dense_4": 0.6, "Dense_5": 0.6, "Dense_6": 0.6,
+                "pT_output": 0.6}
+    masks = {}
+    for name, fraction in sparsity.items():
+        kernel = model.get_layer(name).get_weights()[0]
+        masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
+
+    def apply_masks(*_, **__):
+        for name, mask in masks.items():
+            weights = model.get_layer(name).get_weights()
+            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
+
+    apply_masks()
+    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
+              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
+    apply_masks()
+    return model
+
+
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -763,6 +811,7 @@ ARCHITECTURES = {
     "random_qmlp": random_qmlp,
     "iris_mlp": iris_mlp,
     "lenet5_qcnn": lenet5_qcnn,
+    "tau_nn": tau_nn,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -801,6 +850,7 @@ TRAINING = {
     "random_qmlp": _random_qmlp_training,
     "iris_mlp": _iris_training,
     "lenet5_qcnn": _lenet5_training,
+    "tau_nn": _tau_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -994,6 +1044,12 @@ DESIGN_LAYERS = {
                                               "inv_table": "fixed<18,8,RND,SAT>"}},
                     **_linear_kept_out({"qconvbn1": "fixed<22,14>", "qconvbn2": "fixed<25,14>", "qdense1": "fixed<25,14>",
                                         "qdense2": "fixed<21,10>", "qoutput": "fixed<21,10>"})},
+    "tau_nn": {"model_input": {"Precision": {"result": _F16_6}},
+               **{f"Dense_{i}": _types((9, 3), _F16_6, _F16_6) for i in range(1, 6)},
+               **{name: _types((16, 7), _F16_6, _F16_6) for name in ("Dense_6", "pT_output")},
+               **{f"relu_{i}": _relu(9) for i in range(1, 6)},
+               "jetID_output": {"Precision": {"result": _F16_6}},
+               **_linear_kept_out({name: _F16_6 for name in (*(f"Dense_{i}" for i in range(1, 7)), "pT_output")})},
 }
 
 
