@@ -768,6 +768,89 @@ def _tau_training(model):
     return model
 
 
+def wavrec_cnn1d(name: str):
+    """uw-acme/HLS4ML_-NeutDetector src/hdl/IGNORE/uplane-*/keras_model.h5 (commit f444fcf; firmware and hls4ml_config.yml
+    beside each report, src/python/TrainU_NU.ipynb trains it): the U-plane neutrino waveform recogniser, a 200-sample
+    waveform x 1 channel through Conv1D(16, 3, strides 2, ReLU), MaxPooling1D(2), Conv1D(32, 5, strides 2, ReLU),
+    MaxPooling1D(2), Dropout(0.1), Conv1D(64, 9, ReLU), GlobalMaxPooling1D, Dropout(0.2), Flatten and Dense(1, sigmoid)
+    'wavrec_out'; float Keras, glorot_uniform."""
+    tf = _tf()
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(name=name)
+    model.add(layers.Input(shape=(200, 1), name="conv1d_input"))
+    model.add(layers.Conv1D(16, 3, strides=2, activation="relu", name="conv1d"))
+    model.add(layers.MaxPooling1D(2, name="max_pooling1d"))
+    model.add(layers.Conv1D(32, 5, strides=2, activation="relu", name="conv1d_1"))
+    model.add(layers.MaxPooling1D(2, name="max_pooling1d_1"))
+    model.add(layers.Dropout(0.1, name="dropout"))
+    model.add(layers.Conv1D(64, 9, activation="relu", name="conv1d_2"))
+    model.add(layers.GlobalMaxPooling1D(name="global_max_pooling1d"))
+    model.add(layers.Dropout(0.2, name="dropout_1"))
+    model.add(layers.Flatten(name="flatten"))
+    model.add(layers.Dense(1, activation="sigmoid", name="wavrec_out"))
+    return model
+
+
+
+def spehic_mnist_qcnn():
+    """Spehic/Diplomska-hls4ml mnist/qkeras-pruned/train.py (commit 08539a9; my-hls-test/keras_model.keras, the firmware and
+    hls4ml_config.yml beside the report): a QKeras MNIST CNN, 28x28x1 through QConv2D(32, 3x3) and QConv2D(32, 3x3) each with
+    a quantized_relu(4) activation and MaxPooling2D(2), Flatten, QDense 32 + quantized_relu(4) and QDense 10 + softmax;
+    quantized_bits(4,0,alpha=1) kernels and biases; pruned (ConstantSparsity(0.5, begin_step=2000))."""
+    tf = _tf()
+    from qkeras import QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(4, 0, alpha=1), "bias_quantizer": quantized_bits(4, 0, alpha=1)}
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(name="spehic_mnist_qcnn")
+    model.add(layers.Input(shape=(28, 28, 1), name="qconv2d_1_input"))
+    model.add(QConv2D(32, (3, 3), activation=quantized_relu(4), name="qconv2d_1", **q))
+    model.add(layers.MaxPooling2D(2, 2, name="max_pooling2d_1"))
+    model.add(QConv2D(32, (3, 3), activation=quantized_relu(4), name="qconv2d_2", **q))
+    model.add(layers.MaxPooling2D(2, 2, name="max_pooling2d_2"))
+    model.add(layers.Flatten(name="flatten"))
+    model.add(QDense(32, activation=quantized_relu(4), name="qdense_1", **q))
+    model.add(QDense(10, activation="softmax", name="qdense_2", **q))
+    return model
+
+
+def _spehic_mnist_training(model):
+    """Synthetic 28x28 digits stand-in, then magnitude pruning of each kernel to the published firmware's zero weights
+    (parameters.h n_zeros 28 of 288, 4269 of 9216, 14671 of 25600, 15 of 320)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    _fit(model, x, y, epochs=3, learning_rate=0.003)
+    sparsity = {"qconv2d_1": 28 / 288, "qconv2d_2": 4269 / 9216, "qdense_1": 14671 / 25600, "qdense_2": 15 / 320}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
+def tiny_cnn8():
+    """kojos03/fpga_cnn_hls4ml hls4ml_init/train_convert_cnn.py (commit ba1a39f; hls4ml_cnn_zcu106/keras_model.keras, the
+    firmware and hls4ml_config.yml beside the report): a tiny float Keras CNN on an 8x8x1 input, Conv2D(4, 3x3, ReLU),
+    MaxPooling2D(2), Flatten, Dense 8 (ReLU) and Dense 2 (softmax), trained one epoch on 256 random images."""
+    tf = _tf()
+    layers = tf.keras.layers
+    model = tf.keras.Sequential(name="tiny_cnn8")
+    model.add(layers.Input(shape=(8, 8, 1), name="inp"))
+    model.add(layers.Conv2D(4, (3, 3), activation="relu", padding="valid", name="conv1"))
+    model.add(layers.MaxPooling2D((2, 2), name="pool1"))
+    model.add(layers.Flatten(name="flat"))
+    model.add(layers.Dense(8, activation="relu", name="fc1"))
+    model.add(layers.Dense(2, activation="softmax", name="out"))
+    return model
+
+
+def _tiny_cnn8_training(model):
+    """The script's own data: 256 standard-normal 8x8x1 images with random labels, Adam, batch 32, one epoch."""
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal((256, 8, 8, 1)).astype(np.float32)
+    y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, 256)]
+    return _fit(model, x, y, epochs=1, learning_rate=0.001, batch_size=32)
+
+
+# The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
+# as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
+# uplane_reuse12_implementation and uplane-test projects.
+_WAVREC_REUSE = {16: (12, 16, 16, 16, 16), 12: (12, 12, 10, 12, 8), 48: (48, 48, 40, 48, 32)}
 _SPARSE_CNN_PF = (1, 10, 20, 50, 100, 200)
 _PIXEL_RELU = (("batch_normalization", "batch_normalization_1"), ("q_activation", "q_activation_1"))
 _DEEPPICAR_NAMES = {"deeppicar_best": (("conv1", "q_activation_140"), ("q_conv2d_140", "q_activation_141"),
@@ -812,6 +895,9 @@ ARCHITECTURES = {
     "iris_mlp": iris_mlp,
     "lenet5_qcnn": lenet5_qcnn,
     "tau_nn": tau_nn,
+    **{f"wavrec_cnn1d_rf{rf}": functools.partial(wavrec_cnn1d, f"wavrec_cnn1d_rf{rf}") for rf in _WAVREC_REUSE},
+    "spehic_mnist_qcnn": spehic_mnist_qcnn,
+    "tiny_cnn8": tiny_cnn8,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -851,6 +937,9 @@ TRAINING = {
     "iris_mlp": _iris_training,
     "lenet5_qcnn": _lenet5_training,
     "tau_nn": _tau_training,
+    **{f"wavrec_cnn1d_rf{rf}": lambda model: _binary_training(model, (200, 1), 5) for rf in _WAVREC_REUSE},
+    "spehic_mnist_qcnn": _spehic_mnist_training,
+    "tiny_cnn8": _tiny_cnn8_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -922,6 +1011,22 @@ def _pynq_mnist_layers(input_type: str, weighted: tuple) -> dict:
     layers |= {name: {"Precision": {"result": _F16_6, "accum": _F16_6}, "ConvImplementation": "Encoded"} for name in ("maxp", "maxp_1")}
     layers["softmax"] = {"Precision": {"result": _F16_6, "exp_table": "fixed<12,4>", "inv_table": "fixed<12,2>"}, "ReuseFactor": 1}
     return layers | _linear_kept_out({"q_conv2d": _F16_6, "q_conv2d_1": _F16_6, "q_dense": _F16_6})
+
+def _wavrec_layers(reuse: int) -> dict:
+    """The NeutDetector CNN as its firmware types it: everything fixed<16,6>, the Resource strategy, Encoded convolutions
+    and pools (hls4ml 0.6's `pixels[]` tables), each layer at its published reuse factor (`_WAVREC_REUSE`)."""
+    conv, other, conv_1, conv_2, dense = _WAVREC_REUSE[reuse]
+    encoded = {"ConvImplementation": "Encoded"}
+    layers = {"conv1d_input": {"Precision": {"result": "fixed<16,6>"}}}
+    for name, factor in (("conv1d", conv), ("conv1d_1", conv_1), ("conv1d_2", conv_2)):
+        layers[name] = _types((16, 6), "fixed<16,6>", "fixed<16,6>", ReuseFactor=factor) | encoded
+        layers[f"{name}_relu"] = {"Precision": {"result": "fixed<16,6>"}, "ReuseFactor": other}
+    for name in ("max_pooling1d", "max_pooling1d_1", "global_max_pooling1d"):
+        layers[name] = {"Precision": {"result": "fixed<16,6>", "accum": "fixed<16,6>"}, "ReuseFactor": other} | encoded
+    layers["wavrec_out"] = _types((16, 6), "fixed<16,6>", "fixed<16,6>", ReuseFactor=dense)
+    layers["wavrec_out_sigmoid"] = {"Precision": {"result": "fixed<16,6>"}, "ReuseFactor": other}
+    return layers
+
 
 # The published designs' per-layer configuration, read off the firmware (parameters.h, defines.h) and
 # hls4ml_config.yml committed beside each report; layers not named take the row's model-wide precision,
@@ -1050,6 +1155,25 @@ DESIGN_LAYERS = {
                **{f"relu_{i}": _relu(9) for i in range(1, 6)},
                "jetID_output": {"Precision": {"result": _F16_6}},
                **_linear_kept_out({name: _F16_6 for name in (*(f"Dense_{i}" for i in range(1, 7)), "pT_output")})},
+    **{f"wavrec_cnn1d_rf{reuse}": _wavrec_layers(reuse) for reuse in _WAVREC_REUSE},
+    "spehic_mnist_qcnn": {"qconv2d_1_input": {"Precision": {"result": _F16_6}},
+                          **{name: _types((4, 1), result, result, ReuseFactor=reuse, ConvImplementation="LineBuffer")
+                             for name, result, reuse in (("qconv2d_1", "fixed<25,12>", 72), ("qconv2d_2", "fixed<18,11>", 72))},
+                          **{name: _types((4, 1), result, result, ReuseFactor=reuse)
+                             for name, result, reuse in (("qdense_1", "fixed<19,12>", 50), ("qdense_2", "fixed<14,7>", 64))},
+                          **{f"{name}_quantized_relu": _relu(4) for name in ("qconv2d_1", "qconv2d_2", "qdense_1")},
+                          **{name: {"Precision": {"result": "ufixed<4,0,RND_CONV,SAT>", "accum": "ufixed<4,0,RND_CONV,SAT>"},
+                                    "ConvImplementation": "LineBuffer"} for name in ("max_pooling2d_1", "max_pooling2d_2")},
+                          "flatten": {"Precision": {"result": "ufixed<4,0,RND_CONV,SAT>"}},
+                          "qdense_2_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                             "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}},
+    "tiny_cnn8": {"inp": {"Precision": {"result": _F16_6}},
+                  **{name: _types((16, 6), result, _F16_6) for name, result in (("fc1", "fixed<39,19>"), ("out", "fixed<36,16>"))},
+                  "conv1": _types((16, 6), "fixed<37,17>", _F16_6, ConvImplementation="LineBuffer"),
+                  **{name: {"Precision": {"result": _F16_6}} for name in ("conv1_relu", "fc1_relu", "flat")},
+                  "pool1": {"Precision": {"result": _F16_6, "accum": _F16_6}, "ConvImplementation": "LineBuffer"},
+                  "out_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}},
 }
 
 
