@@ -847,6 +847,34 @@ def _tiny_cnn8_training(model):
     return _fit(model, x, y, epochs=1, learning_rate=0.001, batch_size=32)
 
 
+def cestmerneil_lenet():
+    """CestMerNeil/FPGA_Accelerator4NN_Inference LeNet/LeNet_PYNQ/keras_model.h5 (commit c607ec5; LeNet2HLS.ipynb converts it,
+    firmware and hls4ml_config.yml beside the report): a QKeras LeNet on 28x28x1 MNIST, QConv2D(16, 5x5) and QConv2D(4, 5x5)
+    each followed by quantized_relu(4) and MaxPooling2D(2), Flatten, QDense 30 and QDense 10 (no activation between them),
+    softmax; quantized_bits(8,4,alpha=1) kernels and biases, lecun_uniform."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(8, 4, alpha=1), "bias_quantizer": quantized_bits(8, 4, alpha=1),
+         "kernel_initializer": "lecun_uniform"}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(28, 28, 1), name="input_1")
+    for i, filters in ((1, 16), (2, 4)):
+        x = QActivation(quantized_relu(4), name=f"relu{i}")(QConv2D(filters, (5, 5), name=f"conv{i}", **q)(x))
+        x = layers.MaxPooling2D((2, 2), name=f"pool{i}")(x)
+    x = QDense(10, name="fc2", **q)(QDense(30, name="fc1", **q)(layers.Flatten(name="flatten")(x)))
+    return tf.keras.Model(inputs, layers.Activation("softmax", name="softmax")(x), name="cestmerneil_lenet")
+
+
+def _cestmerneil_lenet_training(model):
+    """Synthetic 28x28 digits stand-in, then magnitude pruning of each kernel to the published firmware's zero weights
+    (parameters.h n_zeros 65 of 400, 867 of 1600, 512 of 1920, 38 of 300)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    _fit(model, x, y, epochs=3, learning_rate=0.003)
+    sparsity = {"conv1": 65 / 400, "conv2": 867 / 1600, "fc1": 512 / 1920, "fc2": 38 / 300}
+    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -898,6 +926,7 @@ ARCHITECTURES = {
     **{f"wavrec_cnn1d_rf{rf}": functools.partial(wavrec_cnn1d, f"wavrec_cnn1d_rf{rf}") for rf in _WAVREC_REUSE},
     "spehic_mnist_qcnn": spehic_mnist_qcnn,
     "tiny_cnn8": tiny_cnn8,
+    "cestmerneil_lenet": cestmerneil_lenet,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -940,6 +969,7 @@ TRAINING = {
     **{f"wavrec_cnn1d_rf{rf}": lambda model: _binary_training(model, (200, 1), 5) for rf in _WAVREC_REUSE},
     "spehic_mnist_qcnn": _spehic_mnist_training,
     "tiny_cnn8": _tiny_cnn8_training,
+    "cestmerneil_lenet": _cestmerneil_lenet_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1174,6 +1204,16 @@ DESIGN_LAYERS = {
                   "pool1": {"Precision": {"result": _F16_6, "accum": _F16_6}, "ConvImplementation": "LineBuffer"},
                   "out_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
                                                 "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}},
+    "cestmerneil_lenet": {"input_1": {"Precision": {"result": _F16_6}},
+                          **{name: _types((8, 5), _F16_6, "fixed<12,6>", ConvImplementation="LineBuffer") for name in ("conv1", "conv2")},
+                          **{name: _types((8, 5), _F16_6, "fixed<12,6>") for name in ("fc1", "fc2")},
+                          **{f"relu{i}": _relu(4) for i in (1, 2)},
+                          **{f"pool{i}": {"Precision": {"result": _F16_6, "accum": "fixed<12,6>"}, "ConvImplementation": "LineBuffer"}
+                             for i in (1, 2)},
+                          "flatten": {"Precision": {"result": _F16_6}},
+                          "softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                    "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"},
+                          **_linear_kept_out({name: _F16_6 for name in ("conv1", "conv2", "fc1", "fc2")})},
 }
 
 
