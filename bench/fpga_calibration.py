@@ -18,6 +18,7 @@ before any error on the new split was computed.)
 Families gathered after that split was made (`ADDED_FAMILIES`) are held out whole, outside the ranking
 (so adding them changes neither the fit nor the ranked third); once their blind errors are recorded
 (`BLIND_ROUNDS`) they join the fit (`FITTED_AFTER_BLIND`), and a new round is gathered to test the result.
+Rows gathered ahead for a later round (`PENDING_FAMILIES`) are read by nothing but `--rebuild`.
 
 The fit, per HLS tool: the logic delays by a grid search minimising the latency and II errors; the LUT and
 FF coefficients by non-negative least squares on the relative error, with a ridge that pulls each
