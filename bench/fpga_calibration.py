@@ -55,13 +55,13 @@ TOOLS = ("vivado", "vitis")
 PRIORS = {
     "lut": {"adder_bits": 1.0, "lut_product_bits": 1.0, "mux_bits": 0.25, "generic_product_bits": 0.5, "compare_bits": 1.0,
             "shift_register_bits": 1.0, "stream_control": 50.0, "fifo_srl_bits": 1.0, "fifo_control": 10.0,
-            "resource_adder_bits": 1.0, "resource_mux_bits": 1.0, "channel_count": 5.0, "channel_bits": 1.0},
+            "resource_adder_bits": 1.0, "resource_mux_bits": 0.25, "channel_count": 50.0, "channel_bits": 1.0},
     "ff": {"pipeline_bits": 1.0, "held_product_bits": 1.0, "output_bits": 1.0, "window_bits": 1.0, "stream_control": 50.0,
-           "line_buffer_bits": 1.0, "resource_register_bits": 1.0, "product_register_bits": 1.0,
+           "line_buffer_bits": 1.0, "resource_register_bits": 1.0, "multiplier_register_bits": 1.0,
            "fifo_control": 30.0, "io_register_bits": 1.0, "channel_count": 5.0, "channel_bits": 1.0},
     "timing": {"multiply_ns": 2.5, "add_ns": 1.0, "top_cycles": 2, "resource_cycles": 2},
 }
-RIDGE = 5.0
+RIDGE = 2.0
 RANGE_PERCENTILES = (10, 90)
 MULTIPLY_NS = [round(0.5 * k, 1) for k in range(1, 11)]
 ADD_NS = [round(0.2 * k, 1) for k in range(1, 11)]
@@ -86,14 +86,19 @@ def heldout_families(families: set[str]) -> set[str]:
 # Families gathered after the split was made, in rounds, as test sets nobody had compared the estimate
 # with: held out whole, outside the ranking of `heldout_families`. Once a round's errors are recorded in
 # `BLIND_ROUNDS`, changes of the estimate may be written knowing them, and its families are fitted.
-ADDED_FAMILIES = frozenset({"lhc_beam_autoencoder", "ml4quantum_qmlp", "pynq_mnist_qcnn", "l1topo_ad_encoder", "random_qmlp",
-                            "iris_mlp", "lenet5_qcnn"})
+ADDED_FAMILIES = frozenset()
 BLIND_ROUNDS = {
     "2026-12-07, round 1": {
         "families": ["calo_qcnn_localizer", "hftsoi_deepset", "hftsoi_sparse_cnn", "mnist_denoise_autoencoder"], "rows": 11,
         "median_error_percent": {"lut": 43.2, "ff": 72.7, "dsp": 76.1, "bram18": 0.0, "latency_cycles": 30.4},
         "ii_exact": "1 of 11",
         "with": "the calibration of commit a289d60 (fitted on 34 rows of 8 families), before any change was made knowing them"},
+    "2026-12-07, round 2": {
+        "families": ["lhc_beam_autoencoder", "ml4quantum_qmlp", "pynq_mnist_qcnn", "l1topo_ad_encoder", "random_qmlp",
+                     "iris_mlp", "lenet5_qcnn"], "rows": 8,
+        "median_error_percent": {"lut": 27.5, "ff": 67.9, "dsp": 2.7, "bram18": 0.0, "latency_cycles": 12.4},
+        "ii_exact": "5 of 8",
+        "with": "the calibration of commit 0e3aba1 (fitted on 45 rows of 12 families), before any change was made knowing them"},
 }
 FITTED_AFTER_BLIND = frozenset(family for entry in BLIND_ROUNDS.values() for family in entry["families"])
 

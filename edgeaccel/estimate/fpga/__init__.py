@@ -148,9 +148,9 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float, d
     logic = work.multiplier or work.adder_levels or work.comparisons or work.table_lookups
     depth = max(1, math.ceil(path / period)) if logic else int(work.pipelined)
     ff_terms = dict(work.ff)
-    ff_terms["pipeline_bits"] = ff_terms.pop("adder_bits", 0.0) * path / period
-    multiply_stages = math.ceil(device.logic_delay * timing.multiply_ns / period)
-    ff_terms["product_register_bits"] = ff_terms.pop("dsp_product_bits", 0.0) * multiply_stages
+    # the registers between the kernel's cycles, and those inside multipliers that take more than one
+    ff_terms["pipeline_bits"] = ff_terms.pop("adder_bits", 0.0) * (depth - 1)
+    ff_terms["multiplier_register_bits"] = ff_terms.pop("dsp_product_bits", 0.0) * (math.ceil(device.dsp_multiply_ns / period) - 1)
     lut_terms, bram = dict(work.lut), work.bram18
     if fifo is not None:
         lut_terms = _summed(lut_terms, fifo.lut)

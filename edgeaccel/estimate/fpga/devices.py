@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from edgeaccel.errors import UnsupportedError
 
 FAMILY_DELAY = {"7-series": 1.0, "UltraScale": 0.8, "UltraScale+": 0.65}
+# An unregistered DSP multiplication on a 7-series -1 part as HLS schedules it: longer than the 4.375 ns
+# Vivado HLS and the 3.65 ns Vitis HLS leave of a 5 ns clock, so both build two-cycle `mul` instances
+# (67 FF each) on a Zynq-7020 in the published reports; one cycle on UltraScale+ (0 FF, Alveo U55C).
+DSP_MULTIPLY_NS = 4.5
 SPEED_GRADE_DELAY = {1: 1.0, 2: 0.88, 3: 0.8}
 
 
@@ -28,6 +32,10 @@ class Device:
     dsp_b_bits: int
     speed_grade: int
     logic_delay: float
+
+    @property
+    def dsp_multiply_ns(self) -> float:
+        return DSP_MULTIPLY_NS * self.logic_delay
 
     def dsps_per_product(self, a_bits: int, b_bits: int) -> int:
         """DSP slices one signed a x b product takes (the wider operand on the slice's wide port)."""

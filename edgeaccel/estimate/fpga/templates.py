@@ -16,9 +16,12 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
   output, unshared; the interval is the number of rounds the allowed multipliers need
   (`multiplier_rounds`), R when no weight is zero.
-- The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers
-  and the weights in a ROM of that many words times the weight width, R deep; with R = 1 the ROM
-  index is constant and the weights are constants, as in the Latency strategy.
+- The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers,
+  each fed by an R:1 multiplexer of its inputs (15.5k LUT for 100 multipliers at R = 40 in a
+  published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
+  R deep; with R = 1 the ROM index is constant and the weights are constants, as in the Latency strategy.
+- A DSP product slower than the clock period (7-series at 5 ns, `Device.dsp_multiply_ns`) is a
+  multi-cycle `mul` instance that registers its operands and product in fabric.
 - io_stream convolutions and pooling keep (filter height - 1) lines of the input in shift registers
   (`ap_shift_reg`, registers in the published reports), the window in registers, and read one pixel
   per interval where the tool pipelines the pixel loop (`TOOLS`), else one per kernel latency.
@@ -188,7 +191,8 @@ def channel_work(record: dict, tool: str) -> LayerWork:
     array is completely partitioned, so every element is a FIFO of its own, two deep: in registers
     under Vitis HLS (2 x bits + 4 FF each), in shift registers under Vivado HLS (a LUT per bit, 5 FF),
     as the published hftsoi/sparse reports show (1,584 such FIFOs in a 20x20x3 convolutional network
-    under Vitis HLS, 3,685 in a DeepSets network under Vivado HLS)."""
+    under Vitis HLS, 3,685 in a DeepSets network under Vivado HLS). Each element also costs the
+    processes on both sides their port logic: a ReLU process took 51 to 68 LUT per element there."""
     work = LayerWork(f"{record['name']} channels", "channels")
     elements, bits = int(record["outputs"]), record["result_bits"]
     registers = TOOLS[tool]["channels_in_registers"]
@@ -265,12 +269,12 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         work.bram18 = bram18_for(rf, multipliers * weight_bits) if rf > 1 else 0
         work.lut = {"resource_adder_bits": multipliers * accum_bits,
                     "generic_product_bits": 0 if wide else multipliers * data_bits * weight_bits,
-                    "resource_mux_bits": multipliers * data_bits}
-        work.ff = {"resource_register_bits": multipliers * (accum_bits + data_bits), "output_bits": n_out * accum_bits}
+                    "resource_mux_bits": multipliers * data_bits * rf}
+        work.ff = {"resource_register_bits": multipliers * (accum_bits + data_bits), "output_bits": n_out * accum_bits,
+                   "dsp_product_bits": 2 * (data_bits + weight_bits) * multipliers if wide else 0}
         work.multiplier = True
         work.loop_ii, work.resource_kernel = rf, True
         return work
-    work.multiplier = constants["constant_multipliers"] > 0
     work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
     if rf == 1:
         work.multipliers = constants["multiplications"] if constants["count"] else products
@@ -285,8 +289,12 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         work.lut["generic_product_bits"] = 0 if wide else shared * data_bits * weight_bits
         work.lut["lut_product_bits"] = constants["decomposed_bits"]
         dsp_products = shared if wide else 0
+    # a multiplier's delay only where a `mul` is left; constants decomposed into shifts and adds cost an adder level
+    work.multiplier = work.multipliers > 0
+    if not work.multiplier and constants["constant_multipliers"]:
+        work.adder_levels += 1
     work.ff = {"adder_bits": nonzero * accum_bits, "held_product_bits": products * accum_bits * (1 - 1 / rf),
-               "output_bits": n_out * record["result_bits"], "dsp_product_bits": dsp_products * (data_bits + weight_bits)}
+               "output_bits": n_out * record["result_bits"], "dsp_product_bits": 2 * (data_bits + weight_bits) * dsp_products}
     return work
 
 
@@ -298,6 +306,8 @@ def _dense(record, io_type, settings, device):
                            settings, device)
     if io_type == "io_stream":
         _streamed(work, math.ceil(int(record["n_in"]) / max(int(record.get("input_channels", record["n_in"])), 1)))
+        # nnet_dense_stream.h's `dense` reads the whole input into a completely partitioned array first
+        work.ff["window_bits"] = int(record["n_in"]) * int(record.get("input_bits", 16))
     return work
 
 
