@@ -875,6 +875,32 @@ def _cestmerneil_lenet_training(model):
     return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
 
 
+def sepconv_pf4():
+    """calwilee/hls4ml-automated-testing modelTest.py / util/createKerasModel.py (commit ba6f0be; the keras_model.keras,
+    firmware and hls4ml_config.yml of 0/proj_14-6_rf_1_pf_4_InH8_InW8/qkmodel beside the report): an automated test of
+    hls4ml's separable convolution, Input(8, 8, 2), SeparableConv2D(5, 3x3, no bias, depthwise and pointwise kernels
+    initialised to ones), Flatten, Dense(2) (linear)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input((8, 8, 2), name="input_1")
+    x = layers.SeparableConv2D(5, (3, 3), use_bias=False, depthwise_initializer="ones", pointwise_initializer="ones",
+                               name="separable_conv2d")(x)
+    x = layers.Dense(2, name="dense")(layers.Flatten(name="flatten")(x))
+    return tf.keras.Model(inputs, x, name="sepconv_pf4")
+
+
+def _sepconv_training(model):
+    """modelTest.py's own data: 10 uniform random 8x8x2 inputs with random binary labels, binary cross-entropy,
+    Adam(1e-3), batch 50, 50 epochs on the 8 left after its 20% validation split."""
+    tf = _tf()
+    rng = np.random.default_rng(SEED)
+    x = rng.random((10, 8, 8, 2)).astype(np.float32)
+    y = rng.integers(0, 2, (10, 1)).astype(np.float32)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.001), loss="binary_crossentropy")
+    model.fit(x, y, epochs=50, batch_size=50, verbose=0, validation_split=0.2)
+    return model
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -927,6 +953,7 @@ ARCHITECTURES = {
     "spehic_mnist_qcnn": spehic_mnist_qcnn,
     "tiny_cnn8": tiny_cnn8,
     "cestmerneil_lenet": cestmerneil_lenet,
+    "sepconv_pf4": sepconv_pf4,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -970,6 +997,7 @@ TRAINING = {
     "spehic_mnist_qcnn": _spehic_mnist_training,
     "tiny_cnn8": _tiny_cnn8_training,
     "cestmerneil_lenet": _cestmerneil_lenet_training,
+    "sepconv_pf4": _sepconv_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1214,6 +1242,13 @@ DESIGN_LAYERS = {
                           "softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
                                                     "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"},
                           **_linear_kept_out({name: _F16_6 for name in ("conv1", "conv2", "fc1", "fc2")})},
+    "sepconv_pf4": {"input_1": {"Precision": {"result": "fixed<14,6>"}},
+                    # hls4ml 1.3 splits the layer in two and takes each half's types from these keys
+                    "separable_conv2d": {"Precision": {"depthwise": _F16_6, "depthwise_accum": _F16_6, "depthwise_result": "fixed<35,17>",
+                                                       "pointwise": _F16_6, "pointwise_accum": _F16_6, "pointwise_result": "fixed<53,25>",
+                                                       "result": "fixed<53,25>"}, "ParallelizationFactor": 4},
+                    "dense": _types((16, 6), "fixed<78,40>", _F16_6),
+                    **_linear_kept_out({"separable_conv2d": "fixed<53,25>", "dense": "fixed<78,40>"})},
 }
 
 
