@@ -901,6 +901,27 @@ def _sepconv_training(model):
     return model
 
 
+def kv260_mnist_cnn():
+    """lolbraa/HLS4ML_testbench_KV260 development/MNIST_CNN/baseline/hls4ml_prj_MNIST_baseline_iostream (commit f91b624;
+    keras_model.keras and hls4ml_config.yml beside the report, the firmware as myproject_prj/solution1/.autopilot/db/
+    myproject.pp.0.cpp preprocessed it): a float Keras MNIST CNN, Input(28, 28, 1), Conv2D(32, 3x3, ReLU),
+    MaxPooling2D(2), Conv2D(32, 3x3, ReLU), MaxPooling2D(2), Flatten, Dropout, Dense(10, softmax)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input((28, 28, 1), name="input_layer")
+    x = layers.MaxPooling2D((2, 2), name="max_pooling2d")(layers.Conv2D(32, (3, 3), activation="relu", name="conv2d")(x))
+    x = layers.MaxPooling2D((2, 2), name="max_pooling2d_1")(layers.Conv2D(32, (3, 3), activation="relu", name="conv2d_1")(x))
+    x = layers.Dropout(0.5, name="dropout")(layers.Flatten(name="flatten")(x))
+    x = layers.Dense(10, activation="softmax", name="dense")(x)
+    return tf.keras.Model(inputs, x, name="kv260_mnist_cnn")
+
+
+def _kv260_mnist_training(model):
+    """Synthetic 28x28 digits stand-in (the source trains on MNIST), three epochs."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    return _fit(model, x, y, epochs=3, learning_rate=0.001)
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -954,6 +975,7 @@ ARCHITECTURES = {
     "tiny_cnn8": tiny_cnn8,
     "cestmerneil_lenet": cestmerneil_lenet,
     "sepconv_pf4": sepconv_pf4,
+    "kv260_mnist_cnn": kv260_mnist_cnn,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -998,6 +1020,7 @@ TRAINING = {
     "tiny_cnn8": _tiny_cnn8_training,
     "cestmerneil_lenet": _cestmerneil_lenet_training,
     "sepconv_pf4": _sepconv_training,
+    "kv260_mnist_cnn": _kv260_mnist_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1249,6 +1272,15 @@ DESIGN_LAYERS = {
                                                        "result": "fixed<53,25>"}, "ParallelizationFactor": 4},
                     "dense": _types((16, 6), "fixed<78,40>", _F16_6),
                     **_linear_kept_out({"separable_conv2d": "fixed<53,25>", "dense": "fixed<78,40>"})},
+    "kv260_mnist_cnn": {"input_layer": {"Precision": {"result": _F16_6}},
+                        **{name: _types((16, 6), result, _F16_6, ConvImplementation="LineBuffer")
+                           for name, result in (("conv2d", "fixed<37,17>"), ("conv2d_1", "fixed<42,22>"))},
+                        "dense": _types((16, 6), "fixed<43,23>", _F16_6),
+                        **{name: {"Precision": {"result": _F16_6}} for name in ("conv2d_relu", "conv2d_1_relu", "flatten", "dropout")},
+                        **{name: {"Precision": {"result": _F16_6, "accum": _F16_6}, "ConvImplementation": "LineBuffer"}
+                           for name in ("max_pooling2d", "max_pooling2d_1")},
+                        "dense_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                        "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}},
 }
 
 
