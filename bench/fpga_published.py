@@ -922,6 +922,24 @@ def _kv260_mnist_training(model):
     return _fit(model, x, y, epochs=3, learning_rate=0.001)
 
 
+def tiny_mnist_cnn2():
+    """MuhammadAshraful/CNN-in-FPGA-hls4ml hls_cnn/keras_model.h5 (commit ba1a637; the firmware and hls4ml_config.yml of
+    hls_conversion/convert_to_hls.py beside the report): the first model of model_training/train_cnn.py, a float Keras
+    MNIST CNN, Input(28, 28, 1), Conv2D(2, 3x3, ReLU), Flatten, Dense(10, softmax), trained one epoch (Adam, batch 128)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input((28, 28, 1), name="input_1")
+    x = layers.Flatten(name="flatten")(layers.Conv2D(2, (3, 3), activation="relu", name="conv2d")(x))
+    x = layers.Dense(10, activation="softmax", name="dense")(x)
+    return tf.keras.Model(inputs, x, name="tiny_mnist_cnn2")
+
+
+def _tiny_mnist_cnn2_training(model):
+    """Synthetic 28x28 digits stand-in (the source trains one epoch on MNIST, Adam, batch 128)."""
+    x, y = _patterns(3000, (28, 28, 1), 10)
+    return _fit(model, x, y, epochs=1, learning_rate=0.001, batch_size=128)
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -976,6 +994,7 @@ ARCHITECTURES = {
     "cestmerneil_lenet": cestmerneil_lenet,
     "sepconv_pf4": sepconv_pf4,
     "kv260_mnist_cnn": kv260_mnist_cnn,
+    "tiny_mnist_cnn2": tiny_mnist_cnn2,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1021,6 +1040,7 @@ TRAINING = {
     "cestmerneil_lenet": _cestmerneil_lenet_training,
     "sepconv_pf4": _sepconv_training,
     "kv260_mnist_cnn": _kv260_mnist_training,
+    "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1281,6 +1301,14 @@ DESIGN_LAYERS = {
                            for name in ("max_pooling2d", "max_pooling2d_1")},
                         "dense_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
                                                         "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}},
+    "tiny_mnist_cnn2": {"input_1": {"Precision": {"result": "fixed<6,2>"}},
+                        "conv2d": _types((6, 2), "fixed<6,2>", "fixed<6,2>", ConvImplementation="LineBuffer"),
+                        "conv2d_relu": {"Precision": {"result": "fixed<6,2>"}},
+                        "flatten": {"Precision": {"result": "fixed<6,2>"}},
+                        "dense": _types((6, 2), "fixed<6,2>", "fixed<6,2>", ReuseFactor=104, Strategy="Resource"),
+                        "dense_softmax": {"Precision": {"result": "fixed<6,2>", "exp_table": "fixed<18,8,RND,SAT>",
+                                                        "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable",
+                                          "TableSize": 1024}},
 }
 
 
