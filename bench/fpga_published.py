@@ -940,6 +940,18 @@ def _tiny_mnist_cnn2_training(model):
     return _fit(model, x, y, epochs=1, learning_rate=0.001, batch_size=128)
 
 
+def example_1layer():
+    """FeynmanLogic/LightningSimHLS4MLintegration examples/fifo_stream_models_vitis2023/KERAS_1layer (commit cb19c88; the
+    firmware and hls4ml_config.yml beside the report, converted from hls4ml's example model KERAS_1layer.json): Input(10),
+    Dense(32, ReLU) named fc1_relu, Dense(1, sigmoid) named output_sigmoid."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input((10,), name="input_1")
+    x = layers.Dense(32, activation="relu", name="fc1_relu")(x)
+    x = layers.Dense(1, activation="sigmoid", name="output_sigmoid")(x)
+    return tf.keras.Model(inputs, x, name="example_1layer")
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -995,6 +1007,7 @@ ARCHITECTURES = {
     "sepconv_pf4": sepconv_pf4,
     "kv260_mnist_cnn": kv260_mnist_cnn,
     "tiny_mnist_cnn2": tiny_mnist_cnn2,
+    "example_1layer": example_1layer,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1041,6 +1054,7 @@ TRAINING = {
     "sepconv_pf4": _sepconv_training,
     "kv260_mnist_cnn": _kv260_mnist_training,
     "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
+    "example_1layer": lambda model: _binary_training(model, (10,), 10),
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1309,6 +1323,10 @@ DESIGN_LAYERS = {
                         "dense_softmax": {"Precision": {"result": "fixed<6,2>", "exp_table": "fixed<18,8,RND,SAT>",
                                                         "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable",
                                           "TableSize": 1024}},
+    "example_1layer": {"input_1": {"Precision": {"result": _F16_6}},
+                       "fc1_relu": _types((16, 6), _F16_6, _F16_6, ReuseFactor=5),
+                       "output_sigmoid": _types((16, 6), _F16_6, _F16_6, ReuseFactor=4),
+                       **{name: {"Precision": {"result": _F16_6}, "ReuseFactor": 4} for name in ("fc1_relu_relu", "output_sigmoid_sigmoid")}},
 }
 
 
