@@ -109,7 +109,7 @@ FITTED_AFTER_BLIND = frozenset(family for entry in BLIND_ROUNDS.values() for fam
 PENDING_FAMILIES = frozenset({"l1_tau_nn", "neut_wavrec_cnn1d", "spehic_mnist_qcnn", "kojos_tiny_cnn",
                               "cestmerneil_lenet", "calwilee_sepconv2d",
                               "lolbraa_mnist_cnn", "ashraful_tiny_mnist_cnn",
-                              "hls4ml_example_1layer"})
+                              "hls4ml_example_1layer", "mbavier_tiny_cnn"})
 
 
 def read_rows(pending: bool = False) -> list[dict]:

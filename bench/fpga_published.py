@@ -952,6 +952,24 @@ def example_1layer():
     return tf.keras.Model(inputs, x, name="example_1layer")
 
 
+def tiny_cnn_same8():
+    """mbavier/HLS4ML_VerilogAndC CNN/keras_model.h5 (commit 5a07166; the firmware and hls4ml_config.yml beside the report):
+    a float Keras CNN on an 8x8x1 input, Conv2D(2, 3x3, padding 'same', ReLU) named conv2d_1, Flatten, Dense(10, softmax)
+    named dense_1."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input((8, 8, 1), name="conv2d_1_input")
+    x = layers.Conv2D(2, (3, 3), padding="same", activation="relu", name="conv2d_1")(x)
+    x = layers.Dense(10, activation="softmax", name="dense_1")(layers.Flatten(name="flatten_1")(x))
+    return tf.keras.Model(inputs, x, name="tiny_cnn_same8")
+
+
+def _tiny_cnn_same8_training(model):
+    """Synthetic 8x8x1 images of 10 classes (the source's data is not in the repository), five epochs."""
+    x, y = _patterns(3000, (8, 8, 1), 10)
+    return _fit(model, x, y, epochs=5, learning_rate=0.003)
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -1008,6 +1026,7 @@ ARCHITECTURES = {
     "kv260_mnist_cnn": kv260_mnist_cnn,
     "tiny_mnist_cnn2": tiny_mnist_cnn2,
     "example_1layer": example_1layer,
+    "tiny_cnn_same8": tiny_cnn_same8,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1055,6 +1074,7 @@ TRAINING = {
     "kv260_mnist_cnn": _kv260_mnist_training,
     "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
     "example_1layer": lambda model: _binary_training(model, (10,), 10),
+    "tiny_cnn_same8": _tiny_cnn_same8_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1327,6 +1347,12 @@ DESIGN_LAYERS = {
                        "fc1_relu": _types((16, 6), _F16_6, _F16_6, ReuseFactor=5),
                        "output_sigmoid": _types((16, 6), _F16_6, _F16_6, ReuseFactor=4),
                        **{name: {"Precision": {"result": _F16_6}, "ReuseFactor": 4} for name in ("fc1_relu_relu", "output_sigmoid_sigmoid")}},
+    "tiny_cnn_same8": {"conv2d_1_input": {"Precision": {"result": _F16_6}},
+                       "conv2d_1": _types((16, 6), _F16_6, _F16_6, ConvImplementation="LineBuffer"),
+                       "dense_1": _types((16, 6), _F16_6, _F16_6),
+                       "conv2d_1_relu": {"Precision": {"result": _F16_6}},
+                       "dense_1_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8>", "inv_table": "fixed<18,8>"},
+                                           "Implementation": "stable"}},
 }
 
 
