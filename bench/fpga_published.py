@@ -904,14 +904,15 @@ def _sepconv_training(model):
 def kv260_mnist_cnn():
     """lolbraa/HLS4ML_testbench_KV260 development/MNIST_CNN/baseline/hls4ml_prj_MNIST_baseline_iostream (commit f91b624;
     keras_model.keras and hls4ml_config.yml beside the report, the firmware as myproject_prj/solution1/.autopilot/db/
-    myproject.pp.0.cpp preprocessed it): a float Keras MNIST CNN, Input(28, 28, 1), Conv2D(32, 3x3, ReLU),
-    MaxPooling2D(2), Conv2D(32, 3x3, ReLU), MaxPooling2D(2), Flatten, Dropout, Dense(10, softmax)."""
+    myproject.pp.0.cpp preprocessed it; the model as lolbraa/HLS4ML_testbench_KV260_clean development/mnist/
+    MNIST_baseline.ipynb, commit 7972c41, defines it): a float Keras MNIST CNN, Input(28, 28, 1), Conv2D(32, 3x3, ReLU),
+    MaxPooling2D(2), Conv2D(32, 3x3, ReLU), MaxPooling2D(2), Flatten, Dropout(0.4), Dense(10, softmax)."""
     tf = _tf()
     layers = tf.keras.layers
     x = inputs = layers.Input((28, 28, 1), name="input_layer")
     x = layers.MaxPooling2D((2, 2), name="max_pooling2d")(layers.Conv2D(32, (3, 3), activation="relu", name="conv2d")(x))
     x = layers.MaxPooling2D((2, 2), name="max_pooling2d_1")(layers.Conv2D(32, (3, 3), activation="relu", name="conv2d_1")(x))
-    x = layers.Dropout(0.5, name="dropout")(layers.Flatten(name="flatten")(x))
+    x = layers.Dropout(0.4, name="dropout")(layers.Flatten(name="flatten")(x))
     x = layers.Dense(10, activation="softmax", name="dense")(x)
     return tf.keras.Model(inputs, x, name="kv260_mnist_cnn")
 
@@ -941,9 +942,9 @@ def _tiny_mnist_cnn2_training(model):
 
 
 def example_1layer():
-    """FeynmanLogic/LightningSimHLS4MLintegration examples/fifo_stream_models_vitis2023/KERAS_1layer (commit cb19c88; the
-    firmware and hls4ml_config.yml beside the report, converted from hls4ml's example model KERAS_1layer.json): Input(10),
-    Dense(32, ReLU) named fc1_relu, Dense(1, sigmoid) named output_sigmoid."""
+    """FeynmanLogic/LightningSimHLS4MLintegration examples/fifo_stream_models_vitis2023/KERAS_1layer (commit cb19c88) and
+    examples/my-hls-test (commit ae190c7) (the firmware and hls4ml_config.yml beside each report, converted from hls4ml's
+    example model KERAS_1layer.json): Input(10), Dense(32, ReLU) named fc1_relu, Dense(1, sigmoid) named output_sigmoid."""
     tf = _tf()
     layers = tf.keras.layers
     x = inputs = layers.Input((10,), name="input_1")
@@ -1026,6 +1027,7 @@ ARCHITECTURES = {
     "kv260_mnist_cnn": kv260_mnist_cnn,
     "tiny_mnist_cnn2": tiny_mnist_cnn2,
     "example_1layer": example_1layer,
+    "example_1layer_rf1": example_1layer,
     "tiny_cnn_same8": tiny_cnn_same8,
 }
 TRAINING = {
@@ -1074,6 +1076,7 @@ TRAINING = {
     "kv260_mnist_cnn": _kv260_mnist_training,
     "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
     "example_1layer": lambda model: _binary_training(model, (10,), 10),
+    "example_1layer_rf1": lambda model: _binary_training(model, (10,), 10),
     "tiny_cnn_same8": _tiny_cnn_same8_training,
 }
 
@@ -1347,6 +1350,9 @@ DESIGN_LAYERS = {
                        "fc1_relu": _types((16, 6), _F16_6, _F16_6, ReuseFactor=5),
                        "output_sigmoid": _types((16, 6), _F16_6, _F16_6, ReuseFactor=4),
                        **{name: {"Precision": {"result": _F16_6}, "ReuseFactor": 4} for name in ("fc1_relu_relu", "output_sigmoid_sigmoid")}},
+    "example_1layer_rf1": {"input_1": {"Precision": {"result": _F16_6}},
+                           **{name: _types((16, 6), _F16_6, _F16_6) for name in ("fc1_relu", "output_sigmoid")},
+                           **{name: {"Precision": {"result": _F16_6}} for name in ("fc1_relu_relu", "output_sigmoid_sigmoid")}},
     "tiny_cnn_same8": {"conv2d_1_input": {"Precision": {"result": _F16_6}},
                        "conv2d_1": _types((16, 6), _F16_6, _F16_6, ConvImplementation="LineBuffer"),
                        "dense_1": _types((16, 6), _F16_6, _F16_6),
