@@ -115,7 +115,7 @@ def fpga_estimate_section(blind: dict, heldout: dict, fit: dict) -> list[str]:
     """The FPGA estimate against published reports it was not fitted on (the held-out families whose errors
     no change of the estimate was written knowing, all held-out families, and each fit family left out in
     turn), beside rule4ml on the same rows."""
-    from bench.fpga_calibration import SEEN_HELDOUT
+    from bench.fpga_calibration import BLIND_ROUNDS, SEEN_HELDOUT
 
     rule4ml_ran = heldout["summary"]["lut"]["rule4ml"] is not None or fit["summary"]["lut"]["rule4ml"] is not None
     lines = ["## FPGA estimate against published synthesis reports", "",
@@ -126,6 +126,16 @@ def fpga_estimate_section(blind: dict, heldout: dict, fit: dict) -> list[str]:
              "some convolutional networks), and its column is then over the rows it estimated."
              + ("" if rule4ml_ran else " rule4ml was not run (the quick bench, or it is not installed: `pip install '.[bench]'`)."),
              ""]
+    lines += ["Earlier blind rounds: families gathered after the estimate was written, estimated with the calibration of "
+              "the time, their errors recorded (`fpga_calibration.BLIND_ROUNDS`), then fitted:", "",
+              "| round | rows | " + " | ".join(title for _, title in FPGA_FIGURES) + " | II exact | estimated with |",
+              "|---|---:|" + "---:|" * len(FPGA_FIGURES) + "---:|---|"]
+    for name, entry in BLIND_ROUNDS.items():
+        errors = entry["median_error_percent"]
+        lines.append(f"| {name}: {', '.join(entry['families'])} | {entry['rows']} | "
+                     + " | ".join(f"{errors[figure]}%" for figure, _ in FPGA_FIGURES) + f" | {entry['ii_exact']} | {entry['with']} |")
+    lines += [""] + [f"{name}, beside rule4ml: {entry['beside_rule4ml']}." for name, entry in BLIND_ROUNDS.items() if "beside_rule4ml" in entry]
+    lines += [""]
     seen = sorted({r["family"] for r in heldout["rows"]} & set(SEEN_HELDOUT))
     lines += _fpga_table(blind, f"Blind: the held-out model families ({', '.join(sorted({r['family'] for r in blind['rows']})) or 'none'}), "
                                 f"{blind['count']} rows, never fitted, and no change of the estimate was written knowing their errors; "

@@ -27,6 +27,8 @@ def test_bench_quick_writes_its_tables(tmp_path):
     summary = calibration.shipped().summary
     assert "| deeppicar_best_resource_a35t_vitis2024.2 | " in text and f"| II | exact in {summary['heldout_ii_exact']} " in text
     assert re.search(rf"\| II \| exact in \d+ of {summary['fit_rows']} ", text), "the fit families, each left out in turn"
+    for name, entry in summary["earlier_blind_rounds"].items():
+        assert f"| {name}: {', '.join(entry['families'])} | {entry['rows']} | {entry['median_error_percent']['lut']}% |" in text
     assert "| hls4ml_dense_activation_exact | bit-exact | 1.0000 |" in text
     pruned = [line for line in text.splitlines() if line.startswith("| 75% | ")]
     assert len(pruned) == 1 and "| 1.0000 | 75.0% |" in pruned[0], "csim bit-exact at 75% sparsity"

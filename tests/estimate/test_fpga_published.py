@@ -3,8 +3,9 @@
 The table is edgeaccel/estimate/data/fpga_reports.csv (sources: fastmachinelearning/hls4ml-tutorial
 notebook outputs and committed reports, fastmachinelearning/hls4ml test/pytest/test_report,
 thaarres/dnd_hls4ml, seanlipps/ECE226_CoDesign, Alezander9/ML_FPGAonPixel, tsopeter/753-FPGA,
-uw-acme/HLS4ML_VS_MANUAL, pominiq/DNNonSilicon, Brainz22/L1JetTagger; and, gathered later as a test set
-held out whole, hftsoi/sparse, ChiRuiChen/AutoEncoder_hls4ml, MagiPrince/CNNandMLP);
+uw-acme/HLS4ML_VS_MANUAL, pominiq/DNNonSilicon, Brainz22/L1JetTagger; and, gathered later in three rounds,
+each a test set held out whole until its blind errors were recorded, 15 more repositories: see the
+`source_repository` column and `fpga_calibration.BLIND_ROUNDS`);
 bench/fpga_published.py rebuilds every design in code, citing its source. The default tests use the
 stored hls4ml 1.3 layer records of the rebuilt designs; the zoo test rebuilds and converts every model first.
 """
@@ -24,10 +25,13 @@ from edgeaccel.estimate.fpga.templates import CALIBRATED_KINDS, kind_of
 FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
 # Measured on the held-out rows (bench/fpga_calibration.py prints them; BENCHMARKS.md has them beside
 # rule4ml's), all of them and the blind ones (no change of the estimate was written knowing their errors:
-# `fpga_calibration.SEEN_HELDOUT`). The issue's goal is 25%: LUT and FF are above it, BRAM18 is above it on
-# the blind rows. These bounds pin the figures so that a change that worsens them fails.
-HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.59, "dsp": 0.15, "bram18": 0.02, "latency_cycles": 0.13}
-BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.68, "dsp": 0.24, "bram18": 0.23, "latency_cycles": 0.13}
+# `fpga_calibration.SEEN_HELDOUT`), and on the fit rows, each family left out of the fit in turn. The
+# issue's goal is 25%. The blind rows left (DeepPicar, the L1 LLP tagger) are 3; the three blind rounds'
+# figures are recorded in `fpga_calibration.BLIND_ROUNDS`. These bounds pin the figures so that a change
+# that worsens them fails.
+HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.32, "ff": 0.55, "dsp": 0.25, "bram18": 0.02, "latency_cycles": 0.10}
+BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.77, "ff": 0.37, "dsp": 1.0, "bram18": 0.24, "latency_cycles": 0.05}
+FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.24, "ff": 0.33, "dsp": 0.05, "bram18": 0.01, "latency_cycles": 0.10}
 HELDOUT_FAMILIES = {"deeppicar_cnn", "l1_llp_jet_tagger", "toptag_rnn"}
 
 
@@ -38,7 +42,7 @@ def _rows() -> list[dict]:
 def test_every_row_names_its_source_and_a_rebuilt_model():
     rows = _rows()
     records = fpga_calibration.read_records()
-    assert len(rows) == 60 and len({row["id"] for row in rows}) == 60
+    assert len(rows) == 67 and len({row["id"] for row in rows}) == 67
     for row in rows:
         assert re.fullmatch(r"[\w.-]+/[\w.-]+", row["source_repository"]) and re.fullmatch(r"[0-9a-f]{40}", row["source_commit"])
         assert row["source_path"] and row["model"] in fpga_published.ARCHITECTURES and row["family"]
@@ -46,17 +50,17 @@ def test_every_row_names_its_source_and_a_rebuilt_model():
         assert row["id"] in records and records[row["id"]]
         for figure in ("lut", "ff", "dsp", "bram18", "latency_cycles", "ii_cycles"):
             assert float(row[figure]) >= 0
-    before_round_2 = [row for row in rows if row["family"] not in fpga_calibration.ADDED_FAMILIES]
-    assert len(before_round_2) == 52
-    assert sum(row["tool"] == "vitis" for row in before_round_2) == 20 and sum(row["strategy"] == "resource" for row in before_round_2) == 8
+    assert sum(row["tool"] == "vitis" for row in rows) == 27 and sum(row["strategy"] == "resource" for row in rows) == 14
 
 
 def test_the_split_is_a_third_of_the_families_by_hash_and_never_splits_a_family():
     rows = _rows()
     added = [row for row in rows if row["family"] in fpga_calibration.ADDED_FAMILIES]
-    assert len(added) == 8 and {row["split"] for row in added} == {"heldout"} and all(row["blind"] for row in added)
+    assert {row["split"] for row in added} <= {"heldout"} and all(row["blind"] for row in added)
     fitted_later = [row for row in rows if row["family"] in fpga_calibration.FITTED_AFTER_BLIND]
-    assert len(fitted_later) == 11 and {row["split"] for row in fitted_later} == {"fit"}
+    assert len(fitted_later) == 26 and {row["split"] for row in fitted_later} == {"fit"}
+    for entry in fpga_calibration.BLIND_ROUNDS.values():
+        assert sum(row["family"] in entry["families"] for row in rows) == entry["rows"]
     families = {row["family"] for row in rows} - fpga_calibration.ADDED_FAMILIES - fpga_calibration.FITTED_AFTER_BLIND
     ranked = sorted(families, key=lambda family: hashlib.sha256(family.encode()).hexdigest())
     assert fpga_calibration.heldout_families(families) == set(ranked[:len(families) // 3]) == HELDOUT_FAMILIES
@@ -95,11 +99,11 @@ def test_heldout_reports_are_estimated_within_the_measured_error():
     _assert_within(summary, HELDOUT_MEDIAN_ERROR_AT_MOST)
     _assert_within(blind, BLIND_MEDIAN_ERROR_AT_MOST)
     shipped = calibration.shipped().summary
-    assert shipped["heldout_rows"] == 15 and shipped["fit_rows"] == 45 and shipped["heldout_blind_rows"] == 11
+    assert shipped["heldout_rows"] == 7 and shipped["fit_rows"] == 60 and shipped["heldout_blind_rows"] == 3
     assert set(shipped["heldout_families"]) == HELDOUT_FAMILIES | fpga_calibration.ADDED_FAMILIES
     assert shipped["heldout_median_error_percent"] == {f: round(100 * v, 1) for f, v in summary["medians"].items()}
     assert shipped["heldout_blind_median_error_percent"] == {f: round(100 * v, 1) for f, v in blind["medians"].items()}
-    assert shipped["heldout_ii_exact"] == f"{summary['ii_exact']} of 15"
+    assert shipped["heldout_ii_exact"] == f"{summary['ii_exact']} of 7"
 
 
 def test_the_shipped_calibration_is_the_fit_of_the_fit_rows_alone():
@@ -114,9 +118,10 @@ def test_the_shipped_calibration_is_the_fit_of_the_fit_rows_alone():
     left_out = fpga_calibration.leave_one_family_out(fit_rows, records)
     assert json.loads(json.dumps(tools)) == shipped["tools"]
     assert fpga_calibration.residual_ranges(fit_rows, records, tools, left_out) == shipped["ranges"]
-    assert shipped["summary"]["fit_left_out_family_median_error_percent"] == {
-        figure: round(100 * statistics.median(fpga_calibration.relative_error(left_out[row["id"]][figure], float(row[figure]))
-                                              for row in fit_rows), 1) for figure in FIGURES}
+    left_out_errors = {figure: statistics.median(fpga_calibration.relative_error(left_out[row["id"]][figure], float(row[figure]))
+                                                 for row in fit_rows) for figure in FIGURES}
+    assert shipped["summary"]["fit_left_out_family_median_error_percent"] == {f: round(100 * v, 1) for f, v in left_out_errors.items()}
+    _assert_within({"medians": left_out_errors}, FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST)
 
 
 @pytest.mark.zoo
