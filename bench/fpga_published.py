@@ -297,7 +297,6 @@ def _har_training(model):
     return _fit(model, x, y, epochs=15, learning_rate=0.003)
 
 
-
 def jet_qmlp8():
     """hls4ml-tutorial deploy/vivado_flow/vivado_flow.ipynb (commit 4fbceaa): the jet tagger shrunk for a MiniZed,
     QDense 16-8-8-8-5; pruned to 75% (ConstantSparsity(0.75, begin_step=2000))."""
@@ -791,7 +790,6 @@ def wavrec_cnn1d(name: str):
     return model
 
 
-
 def spehic_mnist_qcnn():
     """Spehic/Diplomska-hls4ml mnist/qkeras-pruned/train.py (commit 08539a9; my-hls-test/keras_model.keras, the firmware and
     hls4ml_config.yml beside the report): a QKeras MNIST CNN, 28x28x1 through QConv2D(32, 3x3) and QConv2D(32, 3x3) each with
@@ -814,13 +812,14 @@ def spehic_mnist_qcnn():
     return model
 
 
-def _spehic_mnist_training(model):
-    """Synthetic 28x28 digits stand-in, then magnitude pruning of each kernel to the published firmware's zero weights
-    (parameters.h n_zeros 28 of 288, 4269 of 9216, 14671 of 25600, 15 of 320)."""
-    x, y = _patterns(3000, (28, 28, 1), 10)
-    _fit(model, x, y, epochs=3, learning_rate=0.003)
-    sparsity = {"qconv2d_1": 28 / 288, "qconv2d_2": 4269 / 9216, "qdense_1": 14671 / 25600, "qdense_2": 15 / 320}
-    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+def _mnist_pruned_training(sparsity: dict):
+    """Training for a published MNIST CNN: a synthetic 28x28 digits stand-in, then magnitude pruning of each named
+    kernel to the fraction of zero weights its published firmware has."""
+    def train(model):
+        x, y = _patterns(3000, (28, 28, 1), 10)
+        _fit(model, x, y, epochs=3, learning_rate=0.003)
+        return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+    return train
 
 
 def tiny_cnn8():
@@ -864,15 +863,6 @@ def cestmerneil_lenet():
         x = layers.MaxPooling2D((2, 2), name=f"pool{i}")(x)
     x = QDense(10, name="fc2", **q)(QDense(30, name="fc1", **q)(layers.Flatten(name="flatten")(x)))
     return tf.keras.Model(inputs, layers.Activation("softmax", name="softmax")(x), name="cestmerneil_lenet")
-
-
-def _cestmerneil_lenet_training(model):
-    """Synthetic 28x28 digits stand-in, then magnitude pruning of each kernel to the published firmware's zero weights
-    (parameters.h n_zeros 65 of 400, 867 of 1600, 512 of 1920, 38 of 300)."""
-    x, y = _patterns(3000, (28, 28, 1), 10)
-    _fit(model, x, y, epochs=3, learning_rate=0.003)
-    sparsity = {"conv1": 65 / 400, "conv2": 867 / 1600, "fc1": 512 / 1920, "fc2": 38 / 300}
-    return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
 
 
 def sepconv_pf4():
@@ -1069,9 +1059,12 @@ TRAINING = {
     "lenet5_qcnn": _lenet5_training,
     "tau_nn": _tau_training,
     **{f"wavrec_cnn1d_rf{rf}": lambda model: _binary_training(model, (200, 1), 5) for rf in _WAVREC_REUSE},
-    "spehic_mnist_qcnn": _spehic_mnist_training,
+    # parameters.h n_zeros 28 of 288, 4269 of 9216, 14671 of 25600, 15 of 320
+    "spehic_mnist_qcnn": _mnist_pruned_training({"qconv2d_1": 28 / 288, "qconv2d_2": 4269 / 9216, "qdense_1": 14671 / 25600,
+                                                 "qdense_2": 15 / 320}),
     "tiny_cnn8": _tiny_cnn8_training,
-    "cestmerneil_lenet": _cestmerneil_lenet_training,
+    # parameters.h n_zeros 65 of 400, 867 of 1600, 512 of 1920, 38 of 300
+    "cestmerneil_lenet": _mnist_pruned_training({"conv1": 65 / 400, "conv2": 867 / 1600, "fc1": 512 / 1920, "fc2": 38 / 300}),
     "sepconv_pf4": _sepconv_training,
     "kv260_mnist_cnn": _kv260_mnist_training,
     "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
@@ -1131,7 +1124,6 @@ def _calo_qcnn_layers() -> dict:
         layers["q_dense" + (f"_{i}" if i else "")] = _types((16, 1), _F16_6, _F16_6, ReuseFactor=64)
         layers[f"q_activation_{18 + i}"] = {"Precision": {"result": "ufixed<16,6,RND_CONV,SAT>"}, "ReuseFactor": 64}
     return layers
-
 
 
 def _pynq_mnist_layers(input_type: str, weighted: tuple) -> dict:

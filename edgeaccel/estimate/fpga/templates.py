@@ -585,8 +585,6 @@ def _recurrent(record, io_type, settings, device):
     return work
 
 
-
-
 def _summed(a: dict, b: dict) -> dict:
     return {key: a.get(key, 0.0) + b.get(key, 0.0) for key in a.keys() | b.keys()}
 
