@@ -82,6 +82,40 @@ def test_resource_strategy_at_reuse_factor_1_sees_the_constants():
     assert resource.dsp == latency.dsp == 80 and resource.bram18 == 0 and not resource.resource_kernel
 
 
+def test_dsp_products_slower_than_the_clock_register_in_fabric_on_7_series_only():
+    """A DSP48E1 product of a -1 Zynq-7020 does not fit the 4.375 ns Vivado HLS leaves of a 5 ns clock: HLS builds
+    two-cycle `mul` instances (67 FF each in the published reports); a -2 UltraScale+ part, or a 10 ns clock, needs one."""
+    shipped = calibration.shipped()
+    terms = {(part, clock): design_cost([dense()], "io_parallel", "vivado", part, clock, shipped)["terms"]["ff"]
+             for part, clock in (("xc7z020clg400-1", 5.0), ("xc7z020clg400-1", 10.0), ("xczu9eg-ffvb1156-2-e", 5.0))}
+    assert terms["xc7z020clg400-1", 5.0]["multiplier_register_bits"] == 128 * 2 * (16 + 16)
+    assert terms["xc7z020clg400-1", 10.0]["multiplier_register_bits"] == terms["xczu9eg-ffvb1156-2-e", 5.0]["multiplier_register_bits"] == 0
+
+
+def test_resource_strategy_multiplexes_reuse_factor_inputs_into_each_multiplier():
+    """dense_resource: each of the ceil(products / R) multipliers takes R inputs in turn, an R:1 multiplexer per data bit
+    (PYNQ_IA's dense layer at R = 40: 15.5k multiplexer LUT for 100 multipliers), so fewer multipliers need wider ones."""
+    device = device_for("xc7z020clg400-1")
+    for reuse in (8, 64):
+        work = layer_work(dense(n_in=64, n_out=32, digits=(0, 0, 0, 2048), reuse=reuse, strategy="resource"), "io_parallel",
+                          "vivado", device)
+        assert work.multipliers == 2048 // reuse and work.lut["resource_mux_bits"] == 2048 * 16
+
+
+def test_an_io_stream_dense_layer_holds_its_whole_input_in_registers():
+    device = device_for("xczu9eg-ffvb1156-2-e")
+    work = layer_work(dense(n_in=64, n_out=32, digits=(0, 0, 0, 2048)) | {"input_channels": 8}, "io_stream", "vitis", device)
+    assert work.ff["window_bits"] == 64 * 16 and work.iterations == 8
+
+
+def test_two_digit_constants_are_an_adder_level_in_vitis_and_a_multiplier_in_vivado():
+    device = device_for("xczu9eg-ffvb1156-2-e")
+    record = dense(digits=(0, 64, 64))
+    vitis, vivado = (layer_work(record, "io_parallel", tool, device) for tool in ("vitis", "vivado"))
+    assert not vitis.multiplier and vitis.dsp == 0 and vitis.adder_levels == math.ceil(math.log2(128 / 8 + 1)) + 1
+    assert vivado.multiplier and vivado.dsp == 64 and vivado.adder_levels == math.ceil(math.log2(128 / 8 + 1))
+
+
 def test_multiplier_rounds_give_the_published_intervals():
     """hls4ml 0.4's jet tagger (fc1, 1024 weights of which 40 zero) at reuse factors 64, 128, 256
     reported II 62, 123, 246; an MNIST convolution kernel (36 weights) at reuse factor 16, 12 rounds."""
