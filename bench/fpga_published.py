@@ -961,6 +961,64 @@ def _tiny_cnn_same8_training(model):
     return _fit(model, x, y, epochs=5, learning_rate=0.003)
 
 
+def cms_l1_deepset():
+    """CMS-L1T-Jet-Tagging/CL2TaggerFirmware models/model_QDeepSets_PermutationInv_nconst_16_nfeatures_21_nbits_8_pruned.h5
+    (commit 766b612; convert.py converts it into JetTaggerNN/, whose keras_model.h5, firmware/parameters.h, defines.h and
+    hls4ml_config.yml sit beside the report): the CMS L1 multiclass jet tagger, a DeepSets over 16 constituents x 21 features:
+    BatchNormalization, two per-constituent QDense(32) + quantized_relu(9,0) (phi, converted to pointwise convolutions),
+    QActivation quantized_bits(18,8), GlobalAveragePooling1D, QDense 32 + quantized_relu(9,0) (rho), then a class head
+    (QDense 32 + quantized_relu(9,0), QDense 8, softmax) and a regression head (QDense 32 + quantized_relu(9,0), linear
+    QDense 1); quantized_bits(9,2,alpha=1) kernels and biases, quantized_bits(16,6,alpha=1) in the two output layers."""
+    tf = _tf()
+    from qkeras import QActivation, QDense, quantized_bits, quantized_relu
+
+    q9 = {"kernel_quantizer": quantized_bits(9, 2, alpha=1), "bias_quantizer": quantized_bits(9, 2, alpha=1)}
+    q16 = {"kernel_quantizer": quantized_bits(16, 6, alpha=1), "bias_quantizer": quantized_bits(16, 6, alpha=1)}
+    layers = tf.keras.layers
+
+    def dense_relu(x, units, name):
+        return QActivation(quantized_relu(9, 0), name=f"qActivation_{name}")(QDense(units, name=f"qDense_{name}", **q9)(x))
+
+    x = inputs = layers.Input(shape=(16, 21), name="inputs")
+    x = layers.BatchNormalization(name="batchnorm_inputs")(x)
+    x = dense_relu(dense_relu(x, 32, "phi_1"), 32, "phi_2")
+    x = QActivation(quantized_bits(18, 8), name="qActivationForPool")(x)
+    x = dense_relu(layers.GlobalAveragePooling1D(name="avgpool")(x), 32, "rho_1")
+    jet_class = layers.Activation("softmax", name="output_class")(
+        QDense(8, name="qDense_out_class", **q16)(dense_relu(x, 32, "2_class")))
+    jet_pt = layers.Activation("linear", name="output_reg")(QDense(1, name="qDense_out_reg", **q16)(dense_relu(x, 32, "2_reg")))
+    return tf.keras.Model(inputs, [jet_class, jet_pt], name="cms_l1_deepset")
+
+
+def _cms_l1_deepset_training(model):
+    """Synthetic stand-in for the jet-constituent samples: 8 classes for the softmax head and a regression target for
+    the linear head, then magnitude pruning of the kernels to the published firmware's zero weights (parameters.h
+    n_zeros 336 of 672, 512 of 1024, 664 of 1024, 745 of 1024 and 843 of 1024; none in the two output layers)."""
+    tf = _tf()
+    x, y = _patterns(4000, (16, 21), 8)
+    target = (x[:, :, :4].mean(axis=(1, 2))[:, None] * 4).astype(np.float32)
+    targets = [y, target]
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.003), loss=["categorical_crossentropy", "mse"])
+    model.fit(x, targets, epochs=5, batch_size=256, verbose=0)
+    sparsity = {"qDense_phi_1": 336 / 672, "qDense_phi_2": 512 / 1024, "qDense_rho_1": 664 / 1024,
+                "qDense_2_class": 745 / 1024, "qDense_2_reg": 843 / 1024}
+    masks = {}
+    for name, fraction in sparsity.items():
+        kernel = model.get_layer(name).get_weights()[0]
+        masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
+
+    def apply_masks(*_, **__):
+        for name, mask in masks.items():
+            weights = model.get_layer(name).get_weights()
+            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
+
+    apply_masks()
+    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
+              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
+    apply_masks()
+    return model
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -1019,6 +1077,7 @@ ARCHITECTURES = {
     "example_1layer": example_1layer,
     "example_1layer_rf1": example_1layer,
     "tiny_cnn_same8": tiny_cnn_same8,
+    "cms_l1_deepset": cms_l1_deepset,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1071,6 +1130,7 @@ TRAINING = {
     "example_1layer": lambda model: _binary_training(model, (10,), 10),
     "example_1layer_rf1": lambda model: _binary_training(model, (10,), 10),
     "tiny_cnn_same8": _tiny_cnn_same8_training,
+    "cms_l1_deepset": _cms_l1_deepset_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1351,6 +1411,18 @@ DESIGN_LAYERS = {
                        "conv2d_1_relu": {"Precision": {"result": _F16_6}},
                        "dense_1_softmax": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8>", "inv_table": "fixed<18,8>"},
                                            "Implementation": "stable"}},
+    "cms_l1_deepset": {"inputs": {"Precision": {"result": _F16_6}},
+                       "batchnorm_inputs": {"Precision": {"scale": _F16_6, "bias": _F16_6, "result": _F16_6}},
+                       **{f"qDense_{name}": _types((9, 3), _F16_6, _F16_6) for name in ("phi_1", "phi_2", "rho_1", "2_class", "2_reg")},
+                       **{f"qDense_out_{name}": _types((16, 7), _F16_6, _F16_6) for name in ("class", "reg")},
+                       **{f"qActivation_{name}": _relu(9) for name in ("phi_1", "phi_2", "rho_1", "2_class", "2_reg")},
+                       "qActivationForPool": {"Precision": {"result": "fixed<18,9,RND_CONV,SAT>"}},
+                       "avgpool": {"Precision": {"result": _F16_6, "accum": _F16_6}},
+                       "output_class": {"Precision": {"result": _F16_6, "exp_table": "fixed<18,8,RND,SAT>",
+                                                      "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"},
+                       "output_reg": {"Precision": {"result": _F16_6}},
+                       **_linear_kept_out({f"qDense_{name}": _F16_6 for name in ("phi_1", "phi_2", "rho_1", "2_class", "2_reg",
+                                                                                  "out_class", "out_reg")})},
 }
 
 
