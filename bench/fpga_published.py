@@ -1078,6 +1078,7 @@ ARCHITECTURES = {
     "example_1layer_rf1": example_1layer,
     "tiny_cnn_same8": tiny_cnn_same8,
     "cms_l1_deepset": cms_l1_deepset,
+    "cms_l1_deepset_auto": cms_l1_deepset,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1131,6 +1132,7 @@ TRAINING = {
     "example_1layer_rf1": lambda model: _binary_training(model, (10,), 10),
     "tiny_cnn_same8": _tiny_cnn_same8_training,
     "cms_l1_deepset": _cms_l1_deepset_training,
+    "cms_l1_deepset_auto": _cms_l1_deepset_training,
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1216,6 +1218,12 @@ def _wavrec_layers(reuse: int) -> dict:
     layers["wavrec_out"] = _types((16, 6), "fixed<16,6>", "fixed<16,6>", ReuseFactor=dense)
     layers["wavrec_out_sigmoid"] = {"Precision": {"result": "fixed<16,6>"}, "ReuseFactor": other}
     return layers
+
+
+_F15_12 = "fixed<15,12,RND,SAT>"
+# The CMS L1 DeepSets tagger's Dense results hls4ml inferred in the later conversion (defines.h of commit 824e271).
+_CMS_AUTO_RESULTS = {"phi_1": "fixed<30,21>", "phi_2": "fixed<24,9>", "rho_1": "fixed<31,15>", "2_class": "fixed<24,9>",
+                     "2_reg": "fixed<24,9>"}
 
 
 # The published designs' per-layer configuration, read off the firmware (parameters.h, defines.h) and
@@ -1423,6 +1431,22 @@ DESIGN_LAYERS = {
                        "output_reg": {"Precision": {"result": _F16_6}},
                        **_linear_kept_out({f"qDense_{name}": _F16_6 for name in ("phi_1", "phi_2", "rho_1", "2_class", "2_reg",
                                                                                   "out_class", "out_reg")})},
+    # The later conversion (commit 824e271): the results hls4ml inferred ('auto'), the input and BatchNormalization at
+    # fixed<15,12,RND,SAT>, the regression output fixed<10,6,RND,SAT> then a kept linear layer to fixed<16,6>, the legacy softmax.
+    "cms_l1_deepset_auto": {"inputs": {"Precision": {"result": _F15_12}},
+                            "batchnorm_inputs": {"Precision": {"scale": _F15_12, "bias": _F15_12, "result": _F15_12}},
+                            **{f"qDense_{name}": _types((9, 3), result, _F16_6) for name, result in _CMS_AUTO_RESULTS.items()},
+                            "qDense_out_class": _types((16, 7), "fixed<31,13>", _F16_6),
+                            "qDense_out_reg": _types((16, 7), "fixed<10,6,RND,SAT>", _F16_6),
+                            **{f"qActivation_{name}": _relu(9) for name in _CMS_AUTO_RESULTS},
+                            "qActivationForPool": {"Precision": {"result": "fixed<18,9,RND_CONV,SAT>"}},
+                            "avgpool": {"Precision": {"result": _F16_6, "accum": _F16_6}},
+                            "output_class": {"Precision": {"result": "ufixed<8,0,RND,SAT>", "exp_table": "fixed<18,8,RND,SAT>",
+                                                           "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "legacy"},
+                            "qDense_out_reg_linear": {"Precision": {"result": _F16_6}},
+                            "output_reg": {"Precision": {"result": _F16_6}},
+                            **_linear_kept_out({**{f"qDense_{name}": result for name, result in _CMS_AUTO_RESULTS.items()},
+                                                "qDense_out_class": "fixed<31,13>"})},
 }
 
 
