@@ -1019,6 +1019,34 @@ def _cms_l1_deepset_training(model):
     return model
 
 
+def poker_rank_qcnn(name: str):
+    """RishThakkar/PokerML projects/qat_hls4ml_prj_Rank/keras_model.h5 (= models/qkeras/Ranks_model.h5, trained by
+    01_Rank_training.ipynb and converted by model_hls4ml.ipynb; the firmware and hls4ml_config.yml beside the report): a QKeras
+    playing-card rank classifier, a 64x64x3 image through QConv2D(4, 3x3) + quantized_relu(6,0) + MaxPooling2D(2) twice,
+    Flatten and QDense 13 with a softmax activation; quantized_bits(6,0,alpha=1) kernels and biases."""
+    tf = _tf()
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
+
+    q = {"kernel_quantizer": quantized_bits(6, 0, alpha=1), "bias_quantizer": quantized_bits(6, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(64, 64, 3), name="conv1_input")
+    for i in (1, 2):
+        x = QActivation(quantized_relu(6, 0), name=f"relu{i}")(QConv2D(4, (3, 3), name=f"conv{i}", **q)(x))
+        x = layers.MaxPooling2D((2, 2), name=f"maxpool{i}")(x)
+    x = QDense(13, activation="softmax", name="output", **q)(layers.Flatten(name="flatten")(x))
+    return tf.keras.Model(inputs, x, name=name)
+
+
+def _poker_rank_training(sparsity: dict):
+    """Synthetic 64x64x3 card images of 13 ranks (the repository's card photographs are not used), then magnitude pruning of
+    each kernel to the zero weights of the published firmware (parameters.h n_zeros)."""
+    def train(model):
+        x, y = _patterns(1500, (64, 64, 3), 13)
+        _fit(model, x, y, epochs=3, learning_rate=0.003)
+        return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
+    return train
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -1079,6 +1107,8 @@ ARCHITECTURES = {
     "tiny_cnn_same8": tiny_cnn_same8,
     "cms_l1_deepset": cms_l1_deepset,
     "cms_l1_deepset_auto": cms_l1_deepset,
+    "poker_rank_qcnn": functools.partial(poker_rank_qcnn, "poker_rank_qcnn"),
+    "poker_rank_qcnn_b": functools.partial(poker_rank_qcnn, "poker_rank_qcnn_b"),
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1133,6 +1163,10 @@ TRAINING = {
     "tiny_cnn_same8": _tiny_cnn_same8_training,
     "cms_l1_deepset": _cms_l1_deepset_training,
     "cms_l1_deepset_auto": _cms_l1_deepset_training,
+    # the first conversion (commits d735975 and 5dc6ecf: n_zeros 4 of 108, 9 of 144, 4704 of 10192), then the retrained one
+    # (commit a8b5000: 4 of 108, 4 of 144, 3402 of 10192)
+    "poker_rank_qcnn": _poker_rank_training({"conv1": 4 / 108, "conv2": 9 / 144, "output": 4704 / 10192}),
+    "poker_rank_qcnn_b": _poker_rank_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}),
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1217,6 +1251,24 @@ def _wavrec_layers(reuse: int) -> dict:
         layers[name] = {"Precision": {"result": "fixed<16,6>", "accum": "fixed<16,6>"}, "ReuseFactor": other} | encoded
     layers["wavrec_out"] = _types((16, 6), "fixed<16,6>", "fixed<16,6>", ReuseFactor=dense)
     layers["wavrec_out_sigmoid"] = {"Precision": {"result": "fixed<16,6>"}, "ReuseFactor": other}
+    return layers
+
+
+def _poker_rank_layers() -> dict:
+    """RishThakkar/PokerML's rank CNN as its firmware types it: the model default fixed<32,16> is every accumulator
+    (convolutions, pools, dense), results fixed<16,6>, weights and biases fixed<6,1>, the ReLUs ufixed<6,0,RND_CONV,SAT>;
+    every layer Resource at a requested reuse factor of 784, which hls4ml lowered to 108 and 144 for the convolutions."""
+    layers = {"conv1_input": {"Precision": {"result": "fixed<16,6>"}}}
+    for name, reuse in (("conv1", 108), ("conv2", 144)):
+        layers[name] = _types((6, 1), "fixed<16,6>", "fixed<32,16>", ReuseFactor=reuse, ConvImplementation="LineBuffer")
+        layers[f"{name}_linear"] = {"Precision": {"result": "fixed<16,6>"}}
+    for i in (1, 2):
+        layers[f"relu{i}"] = _relu(6)
+        layers[f"maxpool{i}"] = {"Precision": {"result": "fixed<16,6>", "accum": "fixed<32,16>"}, "ConvImplementation": "LineBuffer"}
+    layers["flatten"] = {"Precision": {"result": "fixed<16,6>"}}
+    layers["output"] = _types((6, 1), "fixed<16,6>", "fixed<32,16>")
+    layers["output_softmax"] = {"Precision": {"result": "fixed<16,6>", "exp_table": "fixed<18,8,RND,SAT>",
+                                              "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}
     return layers
 
 
@@ -1447,6 +1499,7 @@ DESIGN_LAYERS = {
                             "output_reg": {"Precision": {"result": _F16_6}},
                             **_linear_kept_out({**{f"qDense_{name}": result for name, result in _CMS_AUTO_RESULTS.items()},
                                                 "qDense_out_class": "fixed<31,13>"})},
+    **{name: _poker_rank_layers() for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
 }
 
 
