@@ -1019,11 +1019,12 @@ def _cms_l1_deepset_training(model):
     return model
 
 
-def poker_rank_qcnn(name: str):
-    """RishThakkar/PokerML projects/qat_hls4ml_prj_Rank/keras_model.h5 (= models/qkeras/Ranks_model.h5, trained by
-    01_Rank_training.ipynb and converted by model_hls4ml.ipynb; the firmware and hls4ml_config.yml beside the report): a QKeras
-    playing-card rank classifier, a 64x64x3 image through QConv2D(4, 3x3) + quantized_relu(6,0) + MaxPooling2D(2) twice,
-    Flatten and QDense 13 with a softmax activation; quantized_bits(6,0,alpha=1) kernels and biases."""
+def pokerml_card_qcnn(name: str, classes: int):
+    """RishThakkar/PokerML projects/qat_hls4ml_prj_Rank/keras_model.h5 and projects/qat_hls4ml_prj_Suits/keras_model.h5
+    (= models/qkeras/Ranks_model.h5 and suits_model.h5, trained by 01_Rank_training.ipynb and 01_Suits_training.ipynb and
+    converted by model_hls4ml.ipynb; the firmware and hls4ml_config.yml beside each report): QKeras playing-card classifiers,
+    a 64x64x3 image through QConv2D(4, 3x3) + quantized_relu(6,0) + MaxPooling2D(2) twice, Flatten and QDense with a softmax
+    activation over the 13 ranks or the 4 suits; quantized_bits(6,0,alpha=1) kernels and biases."""
     tf = _tf()
     from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_relu
 
@@ -1033,15 +1034,15 @@ def poker_rank_qcnn(name: str):
     for i in (1, 2):
         x = QActivation(quantized_relu(6, 0), name=f"relu{i}")(QConv2D(4, (3, 3), name=f"conv{i}", **q)(x))
         x = layers.MaxPooling2D((2, 2), name=f"maxpool{i}")(x)
-    x = QDense(13, activation="softmax", name="output", **q)(layers.Flatten(name="flatten")(x))
+    x = QDense(classes, activation="softmax", name="output", **q)(layers.Flatten(name="flatten")(x))
     return tf.keras.Model(inputs, x, name=name)
 
 
-def _poker_rank_training(sparsity: dict):
-    """Synthetic 64x64x3 card images of 13 ranks (the repository's card photographs are not used), then magnitude pruning of
-    each kernel to the zero weights of the published firmware (parameters.h n_zeros)."""
+def _pokerml_training(sparsity: dict, classes: int):
+    """Synthetic 64x64x3 card images of the 13 ranks or 4 suits (the repository's card photographs are not used), then
+    magnitude pruning of each kernel to the zero weights of the published firmware (parameters.h n_zeros)."""
     def train(model):
-        x, y = _patterns(1500, (64, 64, 3), 13)
+        x, y = _patterns(1500, (64, 64, 3), classes)
         _fit(model, x, y, epochs=3, learning_rate=0.003)
         return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
     return train
@@ -1107,8 +1108,8 @@ ARCHITECTURES = {
     "tiny_cnn_same8": tiny_cnn_same8,
     "cms_l1_deepset": cms_l1_deepset,
     "cms_l1_deepset_auto": cms_l1_deepset,
-    "poker_rank_qcnn": functools.partial(poker_rank_qcnn, "poker_rank_qcnn"),
-    "poker_rank_qcnn_b": functools.partial(poker_rank_qcnn, "poker_rank_qcnn_b"),
+    **{name: functools.partial(pokerml_card_qcnn, name, 13) for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
+    **{name: functools.partial(pokerml_card_qcnn, name, 4) for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1163,10 +1164,12 @@ TRAINING = {
     "tiny_cnn_same8": _tiny_cnn_same8_training,
     "cms_l1_deepset": _cms_l1_deepset_training,
     "cms_l1_deepset_auto": _cms_l1_deepset_training,
-    # the first conversion (commits d735975 and 5dc6ecf: n_zeros 4 of 108, 9 of 144, 4704 of 10192), then the retrained one
-    # (commit a8b5000: 4 of 108, 4 of 144, 3402 of 10192)
-    "poker_rank_qcnn": _poker_rank_training({"conv1": 4 / 108, "conv2": 9 / 144, "output": 4704 / 10192}),
-    "poker_rank_qcnn_b": _poker_rank_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}),
+    # the rank model's first conversion (commits d735975 and 5dc6ecf: n_zeros 4 of 108, 9 of 144, 4704 of 10192), then the
+    # retrained one (commit a8b5000: 4 of 108, 4 of 144, 3402 of 10192); the suit model (3 of 108, 9 of 144, 437 of 3136)
+    "poker_rank_qcnn": _pokerml_training({"conv1": 4 / 108, "conv2": 9 / 144, "output": 4704 / 10192}, 13),
+    "poker_rank_qcnn_b": _pokerml_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}, 13),
+    **{name: _pokerml_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 4)
+       for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1254,10 +1257,11 @@ def _wavrec_layers(reuse: int) -> dict:
     return layers
 
 
-def _poker_rank_layers() -> dict:
-    """RishThakkar/PokerML's rank CNN as its firmware types it: the model default fixed<32,16> is every accumulator
+def _pokerml_layers(dense_reuse: int | None = None) -> dict:
+    """RishThakkar/PokerML's card CNNs as their firmware types them: the model default fixed<32,16> is every accumulator
     (convolutions, pools, dense), results fixed<16,6>, weights and biases fixed<6,1>, the ReLUs ufixed<6,0,RND_CONV,SAT>;
-    every layer Resource at a requested reuse factor of 784, which hls4ml lowered to 108 and 144 for the convolutions."""
+    every layer Resource at the row's requested reuse factor, which hls4ml lowered to 108 and 144 for the convolutions
+    and to `dense_reuse` (when given) for the output layer."""
     layers = {"conv1_input": {"Precision": {"result": "fixed<16,6>"}}}
     for name, reuse in (("conv1", 108), ("conv2", 144)):
         layers[name] = _types((6, 1), "fixed<16,6>", "fixed<32,16>", ReuseFactor=reuse, ConvImplementation="LineBuffer")
@@ -1266,7 +1270,7 @@ def _poker_rank_layers() -> dict:
         layers[f"relu{i}"] = _relu(6)
         layers[f"maxpool{i}"] = {"Precision": {"result": "fixed<16,6>", "accum": "fixed<32,16>"}, "ConvImplementation": "LineBuffer"}
     layers["flatten"] = {"Precision": {"result": "fixed<16,6>"}}
-    layers["output"] = _types((6, 1), "fixed<16,6>", "fixed<32,16>")
+    layers["output"] = _types((6, 1), "fixed<16,6>", "fixed<32,16>", **({"ReuseFactor": dense_reuse} if dense_reuse else {}))
     layers["output_softmax"] = {"Precision": {"result": "fixed<16,6>", "exp_table": "fixed<18,8,RND,SAT>",
                                               "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}
     return layers
@@ -1499,7 +1503,9 @@ DESIGN_LAYERS = {
                             "output_reg": {"Precision": {"result": _F16_6}},
                             **_linear_kept_out({**{f"qDense_{name}": result for name, result in _CMS_AUTO_RESULTS.items()},
                                                 "qDense_out_class": "fixed<31,13>"})},
-    **{name: _poker_rank_layers() for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
+    **{name: _pokerml_layers() for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
+    "poker_suit_qcnn": _pokerml_layers(dense_reuse=196),
+    "poker_suit_qcnn_rf512": _pokerml_layers(dense_reuse=392),
 }
 
 
