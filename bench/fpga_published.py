@@ -1048,6 +1048,40 @@ def _pokerml_training(sparsity: dict, classes: int):
     return train
 
 
+def eeg_conv1d_encoder(name: str, weight_bits: int, activation_bits: int, names: dict):
+    """Berk-Bilgin/ML-fpga model_{1,2,3}/hls4ml_prj/keras_model.h5 (commit 20ad213; hls4ml.ipynb converts them, Qkeras.ipynb
+    trains them; the firmware and hls4ml_config.yml beside each report): the QKeras encoder of an EEG (EDF recordings)
+    autoencoder, 64 int16 samples x 1 channel through 'same' QConv1D(8, 3), QConv1D(8, 5), QConv1D(4, 5, strides 2) and
+    QConv1D(4, 5, strides 2), each followed by a QActivation quantized_bits(activation_bits, 15), Flatten, QDense 16 and a
+    QActivation quantized_bits(16, 15); quantized_bits(weight_bits, 0, alpha=1) kernels and biases. `names` maps the
+    layer roles to the source's Keras names (they differ between model_1 and models 2 and 3)."""
+    tf = _tf()
+    from qkeras import QActivation, QConv1D, QDense, quantized_bits
+
+    q = {"kernel_quantizer": quantized_bits(weight_bits, 0, alpha=1), "bias_quantizer": quantized_bits(weight_bits, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(64, 1), name="input_time_series")
+    for conv, act, (filters, kernel, stride) in zip(names["conv"], names["act"], ((8, 3, 1), (8, 5, 1), (4, 5, 2), (4, 5, 2))):
+        x = QConv1D(filters, kernel, strides=stride, padding="same", name=conv, **q)(x)
+        x = QActivation(quantized_bits(activation_bits, 15), name=act)(x)
+    x = QDense(16, name=names["dense"], **q)(layers.Flatten(name=names["flatten"])(x))
+    return tf.keras.Model(inputs, QActivation(quantized_bits(16, 15), name=names["act"][4])(x), name=name)
+
+
+def _eeg_encoder_training(model):
+    """Synthetic 64-sample single-channel waveforms (the EDF recordings are in the repository but not read here) mapped to a
+    fixed random 16-dimensional projection (mean squared error), a few epochs: the encoder half is what the source converts."""
+    x, _ = _patterns(3000, (64, 1), 4)
+    target = (x[:, :, 0] @ np.random.default_rng(SEED).normal(0, 0.2, (64, 16))).astype(np.float32)
+    return _fit(model, x, target, epochs=5, learning_rate=0.003)
+
+
+_EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
+                          "dense": "q_dense_4", "flatten": "flatten_4"},
+              "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
+                          "dense": "q_dense_1", "flatten": "flatten_1"}}
+
+
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
 # uplane_reuse12_implementation and uplane-test projects.
@@ -1110,6 +1144,9 @@ ARCHITECTURES = {
     "cms_l1_deepset_auto": cms_l1_deepset,
     **{name: functools.partial(pokerml_card_qcnn, name, 13) for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
     **{name: functools.partial(pokerml_card_qcnn, name, 4) for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
+    "eeg_encoder_q12": functools.partial(eeg_conv1d_encoder, "eeg_encoder_q12", 12, 28, _EEG_NAMES["model_1"]),
+    **{name: functools.partial(eeg_conv1d_encoder, name, 8, 24, _EEG_NAMES["model_2"])
+       for name in ("eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1170,6 +1207,7 @@ TRAINING = {
     "poker_rank_qcnn_b": _pokerml_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}, 13),
     **{name: _pokerml_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 4)
        for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
+    **{name: _eeg_encoder_training for name in ("eeg_encoder_q12", "eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1273,6 +1311,22 @@ def _pokerml_layers(dense_reuse: int | None = None) -> dict:
     layers["output"] = _types((6, 1), "fixed<16,6>", "fixed<32,16>", **({"ReuseFactor": dense_reuse} if dense_reuse else {}))
     layers["output_softmax"] = {"Precision": {"result": "fixed<16,6>", "exp_table": "fixed<18,8,RND,SAT>",
                                               "inv_table": "fixed<18,8,RND,SAT>"}, "Implementation": "stable"}
+    return layers
+
+
+def _eeg_encoder_layers(names: dict, weight_bits: int, default: str, output: str, reuse: tuple) -> dict:
+    """Berk-Bilgin/ML-fpga's encoder as its firmware types it: the int16 input, every result and accumulator the model
+    default `default` (the QActivations between the layers have that type, so hls4ml removed them), kernels and biases
+    fixed<weight_bits,1>, the output QActivation `output`; `reuse` gives the firmware's reuse factors of the four
+    convolutions, the dense layer and the output activation."""
+    layers = {"input_time_series": {"Precision": {"result": "int<16>"}}, names["flatten"]: {"Precision": {"result": default}}}
+    for name, factor in zip((*names["conv"], names["dense"]), reuse):
+        layers[name] = _types((weight_bits, 1), default, default, ReuseFactor=factor,
+                              **({} if name == names["dense"] else {"ConvImplementation": "LineBuffer"}))
+        layers[f"{name}_linear"] = {"Precision": {"result": default}}
+    for name in names["act"][:4]:
+        layers[name] = {"Precision": {"result": default}}
+    layers[names["act"][4]] = {"Precision": {"result": output}, "ReuseFactor": reuse[5]}
     return layers
 
 
@@ -1506,6 +1560,12 @@ DESIGN_LAYERS = {
     **{name: _pokerml_layers() for name in ("poker_rank_qcnn", "poker_rank_qcnn_b")},
     "poker_suit_qcnn": _pokerml_layers(dense_reuse=196),
     "poker_suit_qcnn_rf512": _pokerml_layers(dense_reuse=392),
+    "eeg_encoder_q12": _eeg_encoder_layers(_EEG_NAMES["model_1"], 12, "fixed<28,16,RND_ZERO,SAT>", "fixed<16,16,RND_ZERO,SAT>",
+                                           (1, 1, 1, 1, 1, 1)),
+    "eeg_encoder_q8_rf2": _eeg_encoder_layers(_EEG_NAMES["model_2"], 8, "fixed<24,16,RND,SAT>", "fixed<16,16,RND,SAT>",
+                                              (1, 2, 2, 2, 2, 2)),
+    "eeg_encoder_q8_rf3": _eeg_encoder_layers(_EEG_NAMES["model_2"], 8, "fixed<24,16,RND,SAT>", "fixed<16,16,RND,SAT>",
+                                              (3, 2, 2, 2, 2, 3)),
 }
 
 
