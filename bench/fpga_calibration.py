@@ -114,8 +114,7 @@ FITTED_AFTER_BLIND = frozenset(family for entry in BLIND_ROUNDS.values() for fam
 # neither the fit, the evaluation nor the bench until they move to ADDED_FAMILIES, after the next change
 # of the estimate, so that nobody sees their errors before.
 PENDING_FAMILIES = frozenset({"calwilee_sepconv2d", "lolbraa_mnist_cnn", "ashraful_tiny_mnist_cnn", "hls4ml_example_1layer",
-                              "mbavier_tiny_cnn", "cms_l1_deepset_tagger", "pokerml_card_qcnn",
-                              "eeg_conv1d_encoder"})
+                              "mbavier_tiny_cnn", "cms_l1_deepset_tagger", "pokerml_card_qcnn", "eeg_conv1d_encoder"})
 
 
 def read_rows(pending: bool = False) -> list[dict]:
