@@ -66,9 +66,9 @@ TOOLS = {
 }
 NOT_MODELLED = "not modelled: the estimate cannot see what it costs"
 NOT_FITTED = "no published report among the rows the calibration was fitted on"
-# The layer kinds some fitted published design has (tests/estimate/test_fpga_published.py checks it), but for
-# those a fitted design showed estimated far outside any calibrated range: the estimate cannot see what they
-# cost, so a design with one is "unchecked".
+# The layer kinds some fitted published design has (tests/estimate/test_fpga_published.py checks it), except
+# those a fitted design showed estimated far outside any calibrated range (`MISESTIMATED_KINDS`): the estimate
+# cannot see what they cost, so a design with one is "unchecked".
 CALIBRATED_KINDS = {"dense", "conv", "batchnorm", "relu", "softmax", "sigmoid", "pool", "global_pool", "padding",
                     "reshape", "linear", "merge", "clone", "resize"}
 MISESTIMATED_KINDS = {"separable": "the one published design (calwilee/hls4ml-automated-testing: ParallelizationFactor 4, "
