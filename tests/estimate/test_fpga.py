@@ -324,6 +324,16 @@ def test_a_layer_the_estimate_cannot_see_makes_the_verdict_unchecked(digits_buil
     assert {"layer": "garnet", "reason": "GarNet: not modelled: the estimate cannot see what it costs"} in estimate["uncalibrated"]
 
 
+def test_a_layer_kind_a_published_design_showed_misestimated_makes_the_verdict_unchecked(digits_build):
+    records = _records(digits_build)
+    separable = {"name": "sep", "class": "SeparableConv2D", "result_bits": 16, "outputs": 32, "shape": [4, 4, 2], "n_chan": 2,
+                 "n_filt": 2, "filt_height": 3, "filt_width": 3, "in_height": 6, "in_width": 6, "weights": 22, "input_bits": 16}
+    estimate = estimate_fpga([separable] + records[1:], load_board("alveo-u50"), "io_parallel")
+    assert estimate["verdict"] == "unchecked: layer sep is not modelled" and not estimate["fits"]
+    reason = next(item["reason"] for item in estimate["uncalibrated"] if item["layer"] == "sep")
+    assert "19x the estimate" in reason and reason.endswith("not modelled: the estimate cannot see what it costs")
+
+
 def test_the_digits_mlp_on_pynq_z2(digits_build):
     """examples/digits.yaml: 64-64-32-10, 8-bit weights and inputs, reuse factor 8 on the PYNQ-Z2."""
     estimate = json.loads((digits_build / "hls" / "artifact.json").read_text())["estimate"]
