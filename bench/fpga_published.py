@@ -93,6 +93,27 @@ def _prune(model, sparsity: float | dict, names: list[str], x, y, epochs: int, l
     return model
 
 
+def _prune_to_masks(model, sparsity: dict, x, targets):
+    """Magnitude pruning of the named kernels to the given fractions of zero weights, held through two epochs
+    of fine-tuning on `targets` (for the models of several outputs, which `_prune` does not take)."""
+    tf = _tf()
+    masks = {}
+    for name, fraction in sparsity.items():
+        kernel = model.get_layer(name).get_weights()[0]
+        masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
+
+    def apply_masks(*_, **__):
+        for name, mask in masks.items():
+            weights = model.get_layer(name).get_weights()
+            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
+
+    apply_masks()
+    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
+              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
+    apply_masks()
+    return model
+
+
 def _fold_batchnorm(model):
     """The model with every BatchNormalization folded into the bias-free Conv2D/Dense before it, as
     hls4ml 0.6 fused them in the published design (its report has no BatchNormalization instance)."""
@@ -750,21 +771,7 @@ def _tau_training(model):
     model.fit(x, targets, epochs=5, batch_size=256, verbose=0)
     sparsity = {"Dense_1": 1205 / 2000, "Dense_2": 0.6, "Dense_3": 0.6, "Dense_4": 0.6, "Dense_5": 0.6, "Dense_6": 0.6,
                 "pT_output": 0.6}
-    masks = {}
-    for name, fraction in sparsity.items():
-        kernel = model.get_layer(name).get_weights()[0]
-        masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
-
-    def apply_masks(*_, **__):
-        for name, mask in masks.items():
-            weights = model.get_layer(name).get_weights()
-            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
-
-    apply_masks()
-    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
-              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
-    apply_masks()
-    return model
+    return _prune_to_masks(model, sparsity, x, targets)
 
 
 def wavrec_cnn1d(name: str):
@@ -1002,21 +1009,7 @@ def _cms_l1_deepset_training(model):
     model.fit(x, targets, epochs=5, batch_size=256, verbose=0)
     sparsity = {"qDense_phi_1": 336 / 672, "qDense_phi_2": 512 / 1024, "qDense_rho_1": 664 / 1024,
                 "qDense_2_class": 745 / 1024, "qDense_2_reg": 843 / 1024}
-    masks = {}
-    for name, fraction in sparsity.items():
-        kernel = model.get_layer(name).get_weights()[0]
-        masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
-
-    def apply_masks(*_, **__):
-        for name, mask in masks.items():
-            weights = model.get_layer(name).get_weights()
-            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
-
-    apply_masks()
-    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
-              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
-    apply_masks()
-    return model
+    return _prune_to_masks(model, sparsity, x, targets)
 
 
 def pokerml_card_qcnn(name: str, classes: int):
