@@ -72,33 +72,11 @@ def _fit(model, x, y, epochs: int, learning_rate: float, batch_size: int = 256, 
     return model
 
 
-def _prune(model, sparsity: float | dict, names: list[str], x, y, epochs: int, learning_rate: float, batch_size: int = 256):
-    """Magnitude pruning to `sparsity` per kernel (one fraction, or one per layer name), then training on with the
-    pruned weights held at zero: the effect of tfmot's prune_low_magnitude + strip_pruning that the sources use."""
-    tf = _tf()
+def _pruning_masks(model, fractions: dict):
+    """Magnitude pruning of the named kernels to the given fractions of zero weights: the masks are applied now,
+    and the function returned applies them again (a Keras on_batch_end callback holds the zeros while training)."""
     masks = {}
-    for name in names:
-        kernel = model.get_layer(name).get_weights()[0]
-        threshold = np.quantile(np.abs(kernel), sparsity[name] if isinstance(sparsity, dict) else sparsity)
-        masks[name] = (np.abs(kernel) > threshold).astype(np.float32)
-
-    def apply_masks(*_, **__):
-        for name, mask in masks.items():
-            weights = model.get_layer(name).get_weights()
-            model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
-
-    apply_masks()
-    _fit(model, x, y, epochs, learning_rate, batch_size, callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
-    apply_masks()
-    return model
-
-
-def _prune_to_masks(model, sparsity: dict, x, targets):
-    """Magnitude pruning of the named kernels to the given fractions of zero weights, held through two epochs
-    of fine-tuning on `targets` (for the models of several outputs, which `_prune` does not take)."""
-    tf = _tf()
-    masks = {}
-    for name, fraction in sparsity.items():
+    for name, fraction in fractions.items():
         kernel = model.get_layer(name).get_weights()[0]
         masks[name] = (np.abs(kernel) > np.quantile(np.abs(kernel), fraction)).astype(np.float32)
 
@@ -108,9 +86,26 @@ def _prune_to_masks(model, sparsity: dict, x, targets):
             model.get_layer(name).set_weights([weights[0] * mask, *weights[1:]])
 
     apply_masks()
-    model.fit(x, targets, epochs=2, batch_size=256, verbose=0,
-              callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=apply_masks)])
-    apply_masks()
+    return apply_masks
+
+
+def _prune(model, sparsity: float | dict, names: list[str], x, y, epochs: int, learning_rate: float, batch_size: int = 256):
+    """Magnitude pruning to `sparsity` per kernel (one fraction, or one per layer name), then training on with the
+    pruned weights held at zero: the effect of tfmot's prune_low_magnitude + strip_pruning that the sources use."""
+    tf = _tf()
+    hold = _pruning_masks(model, {name: sparsity[name] if isinstance(sparsity, dict) else sparsity for name in names})
+    _fit(model, x, y, epochs, learning_rate, batch_size, callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=hold)])
+    hold()
+    return model
+
+
+def _prune_to_masks(model, sparsity: dict, x, targets):
+    """`_prune` for the models of several outputs, which `_fit` does not take: two epochs of fine-tuning on
+    `targets` with the model's own losses."""
+    tf = _tf()
+    hold = _pruning_masks(model, sparsity)
+    model.fit(x, targets, epochs=2, batch_size=256, verbose=0, callbacks=[tf.keras.callbacks.LambdaCallback(on_batch_end=hold)])
+    hold()
     return model
 
 
@@ -819,11 +814,12 @@ def spehic_mnist_qcnn():
     return model
 
 
-def _mnist_pruned_training(sparsity: dict):
-    """Training for a published MNIST CNN: a synthetic 28x28 digits stand-in, then magnitude pruning of each named
-    kernel to the fraction of zero weights its published firmware has."""
+def _pruned_patterns_training(sparsity: dict, samples: int, shape: tuple, classes: int):
+    """Training for a published pruned classifier whose data is not used: `samples` synthetic images of `shape` in
+    `classes` classes, then magnitude pruning of each named kernel to the fraction of zero weights its published
+    firmware has (parameters.h n_zeros)."""
     def train(model):
-        x, y = _patterns(3000, (28, 28, 1), 10)
+        x, y = _patterns(samples, shape, classes)
         _fit(model, x, y, epochs=3, learning_rate=0.003)
         return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
     return train
@@ -1031,16 +1027,6 @@ def pokerml_card_qcnn(name: str, classes: int):
     return tf.keras.Model(inputs, x, name=name)
 
 
-def _pokerml_training(sparsity: dict, classes: int):
-    """Synthetic 64x64x3 card images of the 13 ranks or 4 suits (the repository's card photographs are not used), then
-    magnitude pruning of each kernel to the zero weights of the published firmware (parameters.h n_zeros)."""
-    def train(model):
-        x, y = _patterns(1500, (64, 64, 3), classes)
-        _fit(model, x, y, epochs=3, learning_rate=0.003)
-        return _prune(model, sparsity, list(sparsity), x, y, epochs=2, learning_rate=0.001)
-    return train
-
-
 def eeg_conv1d_encoder(name: str, weight_bits: int, activation_bits: int, names: dict):
     """Berk-Bilgin/ML-fpga model_{1,2,3}/hls4ml_prj/keras_model.h5 (commit 20ad213; hls4ml.ipynb converts them, Qkeras.ipynb
     trains them; the firmware and hls4ml_config.yml beside each report): the QKeras encoder of an EEG (EDF recordings)
@@ -1181,11 +1167,12 @@ TRAINING = {
     "tau_nn": _tau_training,
     **{f"wavrec_cnn1d_rf{rf}": lambda model: _binary_training(model, (200, 1), 5) for rf in _WAVREC_REUSE},
     # parameters.h n_zeros 28 of 288, 4269 of 9216, 14671 of 25600, 15 of 320
-    "spehic_mnist_qcnn": _mnist_pruned_training({"qconv2d_1": 28 / 288, "qconv2d_2": 4269 / 9216, "qdense_1": 14671 / 25600,
-                                                 "qdense_2": 15 / 320}),
+    "spehic_mnist_qcnn": _pruned_patterns_training({"qconv2d_1": 28 / 288, "qconv2d_2": 4269 / 9216, "qdense_1": 14671 / 25600,
+                                                    "qdense_2": 15 / 320}, 3000, (28, 28, 1), 10),
     "tiny_cnn8": _tiny_cnn8_training,
     # parameters.h n_zeros 65 of 400, 867 of 1600, 512 of 1920, 38 of 300
-    "cestmerneil_lenet": _mnist_pruned_training({"conv1": 65 / 400, "conv2": 867 / 1600, "fc1": 512 / 1920, "fc2": 38 / 300}),
+    "cestmerneil_lenet": _pruned_patterns_training({"conv1": 65 / 400, "conv2": 867 / 1600, "fc1": 512 / 1920, "fc2": 38 / 300},
+                                                   3000, (28, 28, 1), 10),
     "sepconv_pf4": _sepconv_training,
     "kv260_mnist_cnn": _kv260_mnist_training,
     "tiny_mnist_cnn2": _tiny_mnist_cnn2_training,
@@ -1194,11 +1181,12 @@ TRAINING = {
     "tiny_cnn_same8": _tiny_cnn_same8_training,
     "cms_l1_deepset": _cms_l1_deepset_training,
     "cms_l1_deepset_auto": _cms_l1_deepset_training,
+    # PokerML: synthetic 64x64x3 card images of the 13 ranks or 4 suits (the repository's card photographs are not used);
     # the rank model's first conversion (commits d735975 and 5dc6ecf: n_zeros 4 of 108, 9 of 144, 4704 of 10192), then the
     # retrained one (commit a8b5000: 4 of 108, 4 of 144, 3402 of 10192); the suit model (3 of 108, 9 of 144, 437 of 3136)
-    "poker_rank_qcnn": _pokerml_training({"conv1": 4 / 108, "conv2": 9 / 144, "output": 4704 / 10192}, 13),
-    "poker_rank_qcnn_b": _pokerml_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}, 13),
-    **{name: _pokerml_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 4)
+    "poker_rank_qcnn": _pruned_patterns_training({"conv1": 4 / 108, "conv2": 9 / 144, "output": 4704 / 10192}, 1500, (64, 64, 3), 13),
+    "poker_rank_qcnn_b": _pruned_patterns_training({"conv1": 4 / 108, "conv2": 4 / 144, "output": 3402 / 10192}, 1500, (64, 64, 3), 13),
+    **{name: _pruned_patterns_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 1500, (64, 64, 3), 4)
        for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
     **{name: _eeg_encoder_training for name in ("eeg_encoder_q12", "eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
 }

@@ -242,14 +242,18 @@ def _constants(record: dict, name: str, data_bits: int, settings: dict) -> dict:
             "constant_multipliers": at_least(digits, 2)}
 
 
+def multiplier_limit(products: int, nonzero: int, rf: int) -> int:
+    """The `mul` instances hls4ml's ALLOCATION pragma allows a kernel: ceil(products / R) - floor(zeros / R), at least one."""
+    return max(1, math.ceil(products / rf) - (products - nonzero) // rf)
+
+
 def multiplier_rounds(products: int, nonzero: int, rf: int) -> int:
     """Cycles the products of `dense_latency` take on the multipliers its ALLOCATION pragma allows,
     ceil(products / R) - floor(zeros / R): ceil(nonzero / limit). This, not the PIPELINE II = R the
     template asks for, is the interval the published reports show: hls4ml 0.4's jet tagger at reuse
     factors 64, 128 and 256 reported II 62, 123 and 246 (ceil(984 / 16), ceil(984 / 8), ceil(984 / 4)
     with 40 zero weights), an MNIST CNN at reuse factor 16 took 13 cycles per pixel (12 rounds)."""
-    limit = max(1, math.ceil(products / rf) - (products - nonzero) // rf)
-    return max(1, math.ceil(nonzero / limit))
+    return max(1, math.ceil(nonzero / multiplier_limit(products, nonzero, rf)))
 
 
 def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, constants_name: str,
@@ -340,8 +344,7 @@ def _conv(record, io_type, settings, device):
     pixels = max(1, out_pixels // max(partitions, 1))
     products = filt_h * filt_w * chans * filters
     rf = max(1, int(record.get("reuse_factor", 1)))
-    nonzero = kernel_nonzero(record, products)
-    limit = max(1, math.ceil(products / rf) - (products - nonzero) // rf)
+    limit = multiplier_limit(products, kernel_nonzero(record, products), rf)
     wanted = pixels * max(kernel.multipliers, 1)
     shared = min(1.0, limit / wanted) if kernel.multipliers else 1.0
     for terms in (kernel.lut, kernel.ff):
