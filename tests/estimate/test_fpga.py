@@ -119,9 +119,25 @@ def test_two_digit_constants_are_an_adder_level_in_vitis_and_a_multiplier_in_viv
 def test_multiplier_rounds_give_the_published_intervals():
     """hls4ml 0.4's jet tagger (fc1, 1024 weights of which 40 zero) at reuse factors 64, 128, 256
     reported II 62, 123, 246; an MNIST convolution kernel (36 weights) at reuse factor 16, 12 rounds."""
-    assert [multiplier_rounds(1024, 984, rf) for rf in (64, 128, 256)] == [62, 123, 246]
-    assert multiplier_rounds(1024, 1024, 64) == 64 and multiplier_rounds(36, 36, 16) == 12
-    assert multiplier_rounds(128, 0, 4) == 1, "an all-zero layer still takes a cycle"
+    assert [multiplier_rounds(984, 1024, 984, rf) for rf in (64, 128, 256)] == [62, 123, 246]
+    assert multiplier_rounds(1024, 1024, 1024, 64) == 64 and multiplier_rounds(36, 36, 36, 16) == 12
+    assert multiplier_rounds(0, 128, 0, 4) == 1, "an all-zero layer still takes a cycle"
+
+
+def test_constants_decomposed_into_shifts_take_no_multiplier_rounds():
+    """MuhammadAshraful/CNN-in-FPGA-hls4ml's 6-bit 3x3 convolution (18 weights: 4 zero, 7 powers of two,
+    7 of two signed digits) at reuse factor 128, 676 partitions: ALLOCATION allows one `mul`, but Vitis
+    HLS 2024.1 turned every constant into shifts and adds and ran 2 cycles per partition, not 14 rounds.
+    Vivado HLS keeps the 7 two-digit constants as `mul`s: 7 rounds on the one multiplier."""
+    record = {"name": "conv2d", "class": "Conv2D", "filt_height": 3, "filt_width": 3, "n_chan": 1, "n_filt": 2,
+              "in_height": 28, "in_width": 28, "out_height": 26, "out_width": 26, "n_partitions": 676,
+              "reuse_factor": 128, "strategy": "latency", "input_bits": 6, "result_bits": 6, "accum": "fixed<6,2>",
+              "weight_type": "fixed<6,2>", "weight_digits": [4, 7, 7], "weights": 18, "outputs": 1352}
+    device = device_for("xcku5p-ffvb676-2-e")
+    vitis = layer_work(record, "io_parallel", "vitis", device)
+    vivado = layer_work(record, "io_parallel", "vivado", device)
+    assert (vitis.mul_operations, vitis.loop_ii, vitis.iterations) == (0, 1, 676)
+    assert (vivado.mul_operations, vivado.loop_ii) == (7, 7)
 
 
 def test_batchnorm_multipliers_are_limited_by_the_reuse_factor():

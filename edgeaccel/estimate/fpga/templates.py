@@ -14,8 +14,8 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   reuse factor R > 1 the `ALLOCATION` pragma caps the multiplications at ceil(products / R)
   instances: shared between constants, each is a generic data x weight multiplier (a DSP when both
   are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
-  output, unshared; the interval is the number of rounds the allowed multipliers need
-  (`multiplier_rounds`), R when no weight is zero.
+  output, unshared; the interval is the number of rounds the allowed multipliers need for the
+  products left as `mul` operations (`multiplier_rounds`), R when no weight is zero or decomposed.
 - The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers,
   each fed by an R:1 multiplexer of its inputs (15.5k LUT for 100 multipliers at R = 40 in a
   published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
@@ -81,6 +81,7 @@ class LayerWork:
     kind: str
     multiplications: int = 0
     multipliers: int = 0  # instances (DSP or LUT) left after zeros are dropped and shifts take constants' place
+    mul_operations: int = 0  # the products left as `mul` operations, which hls4ml's ALLOCATION pragma limits
     dsp: int = 0
     bram18: int = 0
     lut: dict = field(default_factory=dict)
@@ -247,13 +248,16 @@ def multiplier_limit(products: int, nonzero: int, rf: int) -> int:
     return max(1, math.ceil(products / rf) - (products - nonzero) // rf)
 
 
-def multiplier_rounds(products: int, nonzero: int, rf: int) -> int:
-    """Cycles the products of `dense_latency` take on the multipliers its ALLOCATION pragma allows,
-    ceil(products / R) - floor(zeros / R): ceil(nonzero / limit). This, not the PIPELINE II = R the
-    template asks for, is the interval the published reports show: hls4ml 0.4's jet tagger at reuse
-    factors 64, 128 and 256 reported II 62, 123 and 246 (ceil(984 / 16), ceil(984 / 8), ceil(984 / 4)
-    with 40 zero weights), an MNIST CNN at reuse factor 16 took 13 cycles per pixel (12 rounds)."""
-    return max(1, math.ceil(nonzero / multiplier_limit(products, nonzero, rf)))
+def multiplier_rounds(operations: int, products: int, nonzero: int, rf: int) -> int:
+    """Cycles the `mul` operations of `dense_latency` (the products left after zeros are dropped and
+    constants decomposed into shifts and adds) take on the multipliers its ALLOCATION pragma allows,
+    ceil(products / R) - floor(zeros / R): ceil(operations / limit), at least one. This, not the
+    PIPELINE II = R the template asks for, is the interval the published reports show: hls4ml 0.4's
+    jet tagger at reuse factors 64, 128 and 256 reported II 62, 123 and 246 (ceil(984 / 16),
+    ceil(984 / 8), ceil(984 / 4) with 40 zero weights), an MNIST CNN at reuse factor 16 took 13
+    cycles per pixel (12 rounds), and a 6-bit convolution at reuse factor 128 whose 18 constants all
+    became shifts and adds took 2 cycles per partition (Vitis HLS 2024.1), not 18."""
+    return max(1, math.ceil(operations / multiplier_limit(products, nonzero, rf)))
 
 
 def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, constants_name: str,
@@ -268,7 +272,9 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
     constants = _constants(record, constants_name, data_bits, settings)
     nonzero = constants["nonzero"] if constants["count"] else products
     terms_per_output = nonzero / max(n_out, 1) + 1
-    work = LayerWork(name, kind, multiplications=products, loop_ii=multiplier_rounds(products, nonzero, rf),
+    operations = constants["multiplications"] if constants["count"] else products
+    work = LayerWork(name, kind, multiplications=products, mul_operations=operations,
+                     loop_ii=multiplier_rounds(operations, products, nonzero, rf),
                      adder_levels=math.ceil(math.log2(max(terms_per_output, 2))))
     dsp_per = device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1 if constants["count"] else weight_bits)
     if strategy == "resource" and rf > 1:
@@ -287,12 +293,12 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         return work
     work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
     if rf == 1:
-        work.multipliers = constants["multiplications"] if constants["count"] else products
+        work.multipliers = operations
         work.dsp = constants["on_dsp"] * dsp_per
         work.lut["lut_product_bits"] = constants["lut_product_bits"]
         dsp_products = constants["on_dsp"]
     else:
-        shared = min(constants["multiplications"] if constants["count"] else products, math.ceil(products / rf))
+        shared = min(operations, math.ceil(products / rf))
         work.multipliers = shared
         wide = data_bits >= DSP_MIN_DATA_BITS and weight_bits > settings["lut_constant_bits"] + 1
         work.dsp = shared * device.dsps_per_product(data_bits, weight_bits) if wide else 0
@@ -352,7 +358,7 @@ def _conv(record, io_type, settings, device):
             terms[key] *= pixels * (shared if key in ("lut_product_bits", "generic_product_bits", "dsp_product_bits") else 1)
     kernel.dsp = round(kernel.dsp * pixels * shared)
     kernel.multipliers = min(pixels * kernel.multipliers, limit)
-    kernel.loop_ii = max(kernel.loop_ii, math.ceil(wanted / limit) if kernel.multipliers else 1)
+    kernel.loop_ii = max(kernel.loop_ii, math.ceil(pixels * kernel.mul_operations / limit) if kernel.mul_operations else 1)
     kernel.multiplications *= out_pixels
     kernel.iterations = partitions
     kernel.ff["window_bits"] = pixels * window_bits
