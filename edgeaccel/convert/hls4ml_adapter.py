@@ -202,6 +202,9 @@ def layer_records(graph, twins: dict | None = None, float32_inexact: set | None 
             record[f"{weight_name}_type"] = _type_text(variable.type.precision)
         if "accum_t" in layer.types:
             record["accum"] = _type_text(layer.types["accum_t"].precision)
+            accum = _fixed(layer.types["accum_t"].precision)
+            if accum is not None and (accum.rounding, accum.saturation) != ("TRN", "WRAP"):
+                record["accum_modes"] = f"{accum.rounding},{accum.saturation}"
         for table in ("table_t", "exp_table_t", "inv_table_t"):
             if table in layer.types:
                 record[table[:-2]] = _type_text(layer.types[table].precision)

@@ -13,7 +13,7 @@ from edgeaccel.errors import ConfigError, UnsupportedError
 from edgeaccel.estimate.fpga import (calibration, design_cost, estimate_fpga, layers_from_hls_records, pipeline_style,
                                      render_fpga_estimate)
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
+from edgeaccel.estimate.fpga.templates import SATURATING_ADD_LEVELS, STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
 
 
 def dense(n_in=16, n_out=8, digits=(0, 0, 0, 128), bits=None, reuse=1, strategy="latency", input_bits=16, weight="fixed<16,6>"):
@@ -382,3 +382,22 @@ def test_estimate_needs_an_fpga_board():
 def _records(digits_build) -> list[dict]:
     details = json.loads((digits_build / "hls" / "artifact.json").read_text())["hls"]
     return layers_from_hls_records(details["layers"], details)
+
+
+def test_a_saturating_rounding_accumulator_costs_its_logic_and_chains_its_sums():
+    """Berk-Bilgin/ML-fpga's encoder (Vivado HLS 2020.1, 10 ns): fixed<28,16,RND_ZERO,SAT> accumulators made a
+    40-product Conv1D kernel round each product and saturate it and each partial sum (71k of its 120k LUT), and
+    its sums chains 8 cycles deep: the estimate counts both, and nothing for the default TRN,WRAP modes."""
+    record = {"name": "conv", "class": "Conv1D", "filt_width": 5, "n_chan": 8, "n_filt": 8, "in_width": 68, "out_width": 64,
+              "n_partitions": 64, "reuse_factor": 1, "strategy": "latency", "input": "fixed<28,16>", "input_bits": 28,
+              "result_bits": 28, "accum": "fixed<28,16>", "weight_type": "fixed<12,1>", "weights": 320, "nonzero_weights": 320,
+              "outputs": 512}
+    device = device_for("xcvu13p-flga2577-2-e")
+    plain = layer_work(record, "io_stream", "vivado", device)
+    saturating = layer_work(record | {"accum_modes": "RND_ZERO,SAT"}, "io_stream", "vivado", device)
+    assert (plain.lut["rounding_bits"], plain.lut["saturation_bits"]) == (0, 0)
+    # 320 products of 28 bits: one rounding each, two saturations each (the product has 17 integer bits, the sum 16)
+    assert (saturating.lut["rounding_bits"], saturating.lut["saturation_bits"]) == (320 * 28, 2 * 320 * 28)
+    assert plain.adder_levels == math.ceil(math.log2(41)) and saturating.adder_levels == 41 * SATURATING_ADD_LEVELS + 1
+    wrapping = layer_work(record | {"accum_modes": "RND,WRAP", "accum": "fixed<40,17>"}, "io_stream", "vivado", device)
+    assert wrapping.lut["rounding_bits"] == 0 and wrapping.adder_levels == plain.adder_levels, "a wide enough accumulator neither rounds nor saturates"

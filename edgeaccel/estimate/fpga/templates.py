@@ -16,6 +16,9 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   are wide enough) with an R:1 input multiplexer. An adder tree of accumulator width sums each
   output, unshared; the interval is the number of rounds the allowed multipliers need for the
   products left as `mul` operations (`multiplier_rounds`), R when no weight is zero or decomposed.
+- An accumulator type with a rounding or saturation mode (`fixed<28,16,RND_ZERO,SAT>`) rounds each
+  product cast to it (an adder) and saturates it and each partial sum (a compare and a select of its
+  width); saturating sums cannot be reassociated, so an output's sum is a chain, not a tree.
 - The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers,
   each fed by an R:1 multiplexer of its inputs (15.5k LUT for 100 multipliers at R = 40 in a
   published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
@@ -43,6 +46,9 @@ from dataclasses import dataclass, field
 
 BRAM18_PORT_WIDTHS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 DSP_MIN_DATA_BITS = 10
+# The adder levels one link of a saturating sum's chain takes: the add, then the overflow compare and select
+# (Berk-Bilgin/ML-fpga's encoder at 10 ns on a VU13P: 41-term sums 8 cycles deep, 65-term sums about 15).
+SATURATING_ADD_LEVELS = 2
 # Per tool: the constants HLS decomposes into shifts and adds, the widths it multiplies in LUTs, and
 # where a FIFO goes: Vitis HLS keeps it in SRLs up to depth 2 and 1024 bits (config_storage's
 # defaults, UG1399); Vivado HLS did so up to depth 16 (a 16-deep FIFO in SRLs, a 36-deep one in a
@@ -115,6 +121,14 @@ def bits_of(type_text: str | None, default: int = 16) -> int:
     if not type_text or "<" not in type_text:
         return default
     return int(type_text[type_text.index("<") + 1:].split(",")[0].rstrip(">"))
+
+
+def integer_bits_of(type_text: str | None, default: int = 6) -> int:
+    """The integer bits (sign included) of an hls4ml type text: 6 of `fixed<16,6>`, all 8 of `int<8>`."""
+    if not type_text or "<" not in type_text:
+        return default
+    fields = type_text[type_text.index("<") + 1:].rstrip(">").split(",")
+    return int(fields[1]) if len(fields) > 1 and not type_text.lstrip("u").startswith("int") else int(fields[0])
 
 
 def layer_work(record: dict, io_type: str, tool: str, device) -> LayerWork:
@@ -260,6 +274,25 @@ def multiplier_rounds(operations: int, products: int, nonzero: int, rf: int) -> 
     return max(1, math.ceil(operations / multiplier_limit(products, nonzero, rf)))
 
 
+def accumulator_modes(record: dict, constants_name: str, accum_bits: int) -> tuple[bool, int]:
+    """What an accumulator type with a rounding or saturation mode (`accum_modes`, as in
+    `fixed<28,16,RND_ZERO,SAT>`) adds to each product: whether its cast to the accumulator rounds (an
+    adder: the product has more fractional bits), and how many saturations (comparisons and selects)
+    it takes: one for its partial sum, one more for the cast where the product has more integer bits.
+    Berk-Bilgin/ML-fpga's encoder (Vivado HLS 2020.1) spent 71k of a Conv1D's 120k LUT on 639
+    saturations of its 320 products."""
+    modes = str(record.get("accum_modes", "TRN,WRAP")).split(",")
+    data, weight, accum = record.get("input"), record.get(f"{constants_name}_type"), record.get("accum")
+    integer = integer_bits_of(data) + integer_bits_of(weight)
+    fraction = bits_of(data) - integer_bits_of(data) + bits_of(weight) - integer_bits_of(weight)
+    rounds = modes[0] != "TRN" and fraction > accum_bits - integer_bits_of(accum)
+    return rounds, (1 + (integer > integer_bits_of(accum))) if modes[-1] != "WRAP" else 0
+
+
+def _quantization_bits(operations: int, accum_bits: int, rounds: bool, saturations: int) -> dict:
+    return {"rounding_bits": operations * accum_bits if rounds else 0, "saturation_bits": saturations * operations * accum_bits}
+
+
 def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, constants_name: str,
                     io_type: str, settings: dict, device) -> LayerWork:
     """One evaluation of `dense_latency` / `dense_resource` on n_in x n_out weights."""
@@ -273,9 +306,10 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
     nonzero = constants["nonzero"] if constants["count"] else products
     terms_per_output = nonzero / max(n_out, 1) + 1
     operations = constants["multiplications"] if constants["count"] else products
+    rounds, saturations = accumulator_modes(record, constants_name, accum_bits)
+    tree_levels = math.ceil(math.log2(max(terms_per_output, 2)))
     work = LayerWork(name, kind, multiplications=products, mul_operations=operations,
-                     loop_ii=multiplier_rounds(operations, products, nonzero, rf),
-                     adder_levels=math.ceil(math.log2(max(terms_per_output, 2))))
+                     loop_ii=multiplier_rounds(operations, products, nonzero, rf), adder_levels=tree_levels + rounds)
     dsp_per = device.dsps_per_product(data_bits, int(constants["mean_width"]) + 1 if constants["count"] else weight_bits)
     if strategy == "resource" and rf > 1:
         multipliers = math.ceil(products / rf)
@@ -285,13 +319,19 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         work.bram18 = bram18_for(rf, multipliers * weight_bits) if rf > 1 else 0
         work.lut = {"resource_adder_bits": multipliers * accum_bits,
                     "generic_product_bits": 0 if wide else multipliers * data_bits * weight_bits,
-                    "resource_mux_bits": multipliers * data_bits * rf}
+                    "resource_mux_bits": multipliers * data_bits * rf,
+                    **_quantization_bits(multipliers, accum_bits, rounds, saturations)}
         work.ff = {"resource_register_bits": multipliers * (accum_bits + data_bits), "output_bits": n_out * accum_bits,
                    "dsp_product_bits": 2 * (data_bits + weight_bits) * multipliers if wide else 0}
         work.multiplier = True
         work.loop_ii, work.resource_kernel = rf, True
+        work.adder_levels += SATURATING_ADD_LEVELS if saturations else 0
         return work
-    work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0}
+    if saturations:
+        # a saturating sum cannot be reassociated into a tree: its terms are a chain of saturating adds
+        work.adder_levels = math.ceil(terms_per_output) * SATURATING_ADD_LEVELS + rounds
+    work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0,
+                **_quantization_bits(nonzero, accum_bits, rounds, saturations)}
     if rf == 1:
         work.multipliers = operations
         work.dsp = constants["on_dsp"] * dsp_per
