@@ -55,7 +55,7 @@ TOOLS = ("vivado", "vitis")
 PRIORS = {
     "lut": {"adder_bits": 1.0, "lut_product_bits": 1.0, "mux_bits": 0.25, "generic_product_bits": 0.5, "compare_bits": 1.0,
             "shift_register_bits": 1.0, "stream_control": 50.0, "fifo_srl_bits": 1.0, "fifo_control": 10.0,
-            "resource_adder_bits": 1.0, "resource_mux_bits": 0.25, "channel_count": 50.0, "channel_bits": 1.0,
+            "resource_adder_bits": 1.0, "resource_mux_bits": 2.0, "channel_count": 50.0, "channel_bits": 1.0,
             "rounding_bits": 1.0, "saturation_bits": 4.0},
     "ff": {"pipeline_bits": 1.0, "held_product_bits": 1.0, "output_bits": 1.0, "window_bits": 1.0, "stream_control": 50.0,
            "line_buffer_bits": 1.0, "resource_register_bits": 1.0, "multiplier_register_bits": 1.0,

@@ -13,7 +13,8 @@ from edgeaccel.errors import ConfigError, UnsupportedError
 from edgeaccel.estimate.fpga import (calibration, design_cost, estimate_fpga, layers_from_hls_records, pipeline_style,
                                      render_fpga_estimate)
 from edgeaccel.estimate.fpga.devices import device_for
-from edgeaccel.estimate.fpga.templates import SATURATING_ADD_LEVELS, STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work, multiplier_rounds
+from edgeaccel.estimate.fpga.templates import (SATURATING_ADD_LEVELS, STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work,
+                                                 multiplier_rounds, resource_mux_inputs)
 
 
 def dense(n_in=16, n_out=8, digits=(0, 0, 0, 128), bits=None, reuse=1, strategy="latency", input_bits=16, weight="fixed<16,6>"):
@@ -92,14 +93,17 @@ def test_dsp_products_slower_than_the_clock_register_in_fabric_on_7_series_only(
     assert terms["xc7z020clg400-1", 10.0]["multiplier_register_bits"] == terms["xczu9eg-ffvb1156-2-e", 5.0]["multiplier_register_bits"] == 0
 
 
-def test_resource_strategy_multiplexes_reuse_factor_inputs_into_each_multiplier():
-    """dense_resource: each of the ceil(products / R) multipliers takes R inputs in turn, an R:1 multiplexer per data bit
-    (PYNQ_IA's dense layer at R = 40: 15.5k multiplexer LUT for 100 multipliers), so fewer multipliers need wider ones."""
+def test_resource_strategy_multiplexers_are_shared_by_multipliers_reading_the_same_inputs():
+    """dense_resource: in iteration ir a multiplier reads data[ir + k R], so the multiplexers take about n_in inputs
+    however many multipliers share them: PYNQ_IA's 400-input dense at R 40 (100 multipliers) and PokerML's 784-input
+    ones at R 784 (13) and R 392 (8) reported 2.3 to 2.5 multiplexer LUT per input bit alike."""
     device = device_for("xc7z020clg400-1")
     for reuse in (8, 64):
         work = layer_work(dense(n_in=64, n_out=32, digits=(0, 0, 0, 2048), reuse=reuse, strategy="resource"), "io_parallel",
                           "vivado", device)
-        assert work.multipliers == 2048 // reuse and work.lut["resource_mux_bits"] == 2048 * 16
+        assert work.multipliers == 2048 // reuse and work.lut["resource_mux_bits"] == 64 * 16
+    assert resource_mux_inputs(400, 40) == resource_mux_inputs(784, 784) - 384 == resource_mux_inputs(784, 392) - 384 == 400
+    assert resource_mux_inputs(100, 30) == 4 * 30, "the last offset's multiplexer is as wide as the others"
 
 
 def test_an_io_stream_dense_layer_holds_its_whole_input_in_registers():

@@ -30,8 +30,8 @@ FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
 # figures are recorded in `fpga_calibration.BLIND_ROUNDS`. These bounds pin the figures so that a change
 # that worsens them fails.
 HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.32, "ff": 0.67, "dsp": 0.25, "bram18": 0.02, "latency_cycles": 0.08}
-BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.77, "ff": 0.37, "dsp": 1.0, "bram18": 0.24, "latency_cycles": 0.06}
-FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.20, "ff": 0.38, "dsp": 0.07, "bram18": 0.01, "latency_cycles": 0.15}
+BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.48, "ff": 0.37, "dsp": 1.0, "bram18": 0.24, "latency_cycles": 0.06}
+FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.19, "ff": 0.38, "dsp": 0.07, "bram18": 0.01, "latency_cycles": 0.15}
 HELDOUT_FAMILIES = {"deeppicar_cnn", "l1_llp_jet_tagger", "toptag_rnn"}
 
 

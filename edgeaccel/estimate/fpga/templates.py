@@ -20,8 +20,8 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   product cast to it (an adder) and saturates it and each partial sum (a compare and a select of its
   width); saturating sums cannot be reassociated, so an output's sum is a chain, not a tree.
 - The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers,
-  each fed by an R:1 multiplexer of its inputs (15.5k LUT for 100 multipliers at R = 40 in a
-  published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
+  fed by R:1 multiplexers of the inputs that multipliers reading the same offsets share
+  (`resource_mux_inputs`: about n_in inputs, 15.5k LUT for 400 at R = 40 in a published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
   R deep; with R = 1 the ROM index is constant and the weights are constants, as in the Latency strategy.
 - A DSP product slower than the clock period (7-series at 5 ns, `Device.dsp_multiply_ns`) is a
   multi-cycle `mul` instance that registers its operands and product in fabric.
@@ -293,6 +293,16 @@ def _quantization_bits(operations: int, accum_bits: int, rounds: bool, saturatio
     return {"rounding_bits": operations * accum_bits if rounds else 0, "saturation_bits": saturations * operations * accum_bits}
 
 
+def resource_mux_inputs(n_in: int, rf: int) -> int:
+    """The inputs of the multiplexers that feed `dense_resource`'s multipliers: in iteration ir a
+    multiplier reads data[ir + k R], so the ceil(n_in / R) distinct offsets k each need an R:1
+    multiplexer (one n_in:1 when R >= n_in), shared by every multiplier with that offset: about n_in
+    inputs, however many multipliers. Published Vivado HLS reports agree at 2.3 to 2.5 LUT per input
+    bit: PYNQ_IA's 400-input dense at R 40 (100 multipliers, 15.5k LUT), PokerML's 784-input ones at
+    R 784 (13 multipliers, 28.5k LUT) and R 392 (8, 30.7k)."""
+    return math.ceil(n_in / rf) * min(rf, n_in)
+
+
 def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, constants_name: str,
                     io_type: str, settings: dict, device) -> LayerWork:
     """One evaluation of `dense_latency` / `dense_resource` on n_in x n_out weights."""
@@ -319,7 +329,7 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
         work.bram18 = bram18_for(rf, multipliers * weight_bits) if rf > 1 else 0
         work.lut = {"resource_adder_bits": multipliers * accum_bits,
                     "generic_product_bits": 0 if wide else multipliers * data_bits * weight_bits,
-                    "resource_mux_bits": multipliers * data_bits * rf,
+                    "resource_mux_bits": resource_mux_inputs(n_in, rf) * data_bits,
                     **_quantization_bits(multipliers, accum_bits, rounds, saturations)}
         work.ff = {"resource_register_bits": multipliers * (accum_bits + data_bits), "output_bits": n_out * accum_bits,
                    "dsp_product_bits": 2 * (data_bits + weight_bits) * multipliers if wide else 0}
