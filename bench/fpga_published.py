@@ -1055,11 +1055,39 @@ def _eeg_encoder_training(model):
     return _fit(model, x, target, epochs=5, learning_rate=0.003)
 
 
+def qubit_readout_mlp(name: str):
+    """freaksie/ML-on-Chip {model_1,tmp,Q3_new}/lbnl/keras_model.h5 (commit 3e107a9; Code/hls4ml.ipynb converts it, the firmware
+    and hls4ml_config.yml beside each report): a float Keras MLP that classifies a qubit's readout from its two (I, Q)
+    values (Data/x_test.npy, two Gaussian clusters), Dense 8 (ReLU), Dense 4 (ReLU), Dense 1 (sigmoid), glorot_uniform."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(2,), name="input_2")
+    x = layers.Dense(8, activation="relu", name="HiddenLayer1")(x)
+    x = layers.Dense(4, activation="relu", name="HiddenLayer2")(x)
+    return tf.keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="OuputLayer")(x), name=name)
+
+
+def _qubit_readout_training(model):
+    """Synthetic readouts like the source's test set (the training script is not in the repository): two Gaussian (I, Q)
+    clusters, state 0 at (-2.5, -3.5) and state 1 at (0.4, 2.0), standard deviations 1.5 and 1.75; Adam(1e-3), 20 epochs."""
+    rng = np.random.default_rng(SEED)
+    y = rng.integers(0, 2, 8000)
+    centers = np.array([[-2.5, -3.5], [0.4, 2.0]])
+    x = (centers[y] + rng.normal(0, 1, (8000, 2)) * np.array([1.5, 1.75])).astype(np.float32)
+    return _fit(model, x, y[:, None].astype(np.float32), epochs=20, learning_rate=0.001, batch_size=64)
+
+
 _EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
                           "dense": "q_dense_4", "flatten": "flatten_4"},
               "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
                           "dense": "q_dense_1", "flatten": "flatten_1"}}
 
+
+# freaksie/ML-on-Chip's three designs of the qubit-readout MLP: the input's type and the (width, integer bits) of every other
+# type (weights, biases, results, and the accumulators, which are the model default), as hls4ml_config.yml and defines.h have them.
+_QUBIT_READOUT_TYPES = {"qubit_readout_mlp_q16_6": ("fixed<16,6>", (16, 6)),
+                        "qubit_readout_mlp_q18_4": ("fixed<32,32>", (18, 4)),
+                        "qubit_readout_mlp_q18_6": ("fixed<18,6>", (18, 6))}
 
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
@@ -1126,6 +1154,7 @@ ARCHITECTURES = {
     "eeg_encoder_q12": functools.partial(eeg_conv1d_encoder, "eeg_encoder_q12", 12, 28, _EEG_NAMES["model_1"]),
     **{name: functools.partial(eeg_conv1d_encoder, name, 8, 24, _EEG_NAMES["model_2"])
        for name in ("eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
+    **{name: functools.partial(qubit_readout_mlp, name) for name in _QUBIT_READOUT_TYPES},
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1189,6 +1218,7 @@ TRAINING = {
     **{name: _pruned_patterns_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 1500, (64, 64, 3), 4)
        for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
     **{name: _eeg_encoder_training for name in ("eeg_encoder_q12", "eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
+    **{name: _qubit_readout_training for name in _QUBIT_READOUT_TYPES},
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1309,6 +1339,16 @@ def _eeg_encoder_layers(names: dict, weight_bits: int, default: str, output: str
         layers[name] = {"Precision": {"result": default}}
     layers[names["act"][4]] = {"Precision": {"result": output}, "ReuseFactor": reuse[5]}
     return layers
+
+
+def _qubit_readout_layers(input_type: str, default: tuple) -> dict:
+    """freaksie/ML-on-Chip's MLP as its firmware types it: the input, then fixed<`default`> for the dense layers' weights,
+    biases, results and accumulators (accum_t is model_default_t) and the ReLU and sigmoid results (the sigmoid's table is
+    hls4ml's default 1024 entries of fixed<18,8>)."""
+    fixed = "fixed<{},{}>".format(*default)
+    return {"input_2": {"Precision": {"result": input_type}},
+            **{name: _types(default, fixed, fixed) for name in ("HiddenLayer1", "HiddenLayer2", "OuputLayer")},
+            **{name: {"Precision": {"result": fixed}} for name in ("HiddenLayer1_relu", "HiddenLayer2_relu", "OuputLayer_sigmoid")}}
 
 
 _F15_12 = "fixed<15,12,RND,SAT>"
@@ -1547,6 +1587,7 @@ DESIGN_LAYERS = {
                                               (1, 2, 2, 2, 2, 2)),
     "eeg_encoder_q8_rf3": _eeg_encoder_layers(_EEG_NAMES["model_2"], 8, "fixed<24,16,RND,SAT>", "fixed<16,16,RND,SAT>",
                                               (3, 2, 2, 2, 2, 3)),
+    **{name: _qubit_readout_layers(*types) for name, types in _QUBIT_READOUT_TYPES.items()},
 }
 
 
