@@ -1077,6 +1077,30 @@ def _qubit_readout_training(model):
     return _fit(model, x, y[:, None].astype(np.float32), epochs=20, learning_rate=0.001, batch_size=64)
 
 
+def dune_le_cnn2d():
+    """akshaynevis/DUNE_2DCNN_real-time hls4ml_prj_u250_custom_stream_axi_fused_fixed_1024_1024_12_2018 (commit e4f6774; the
+    firmware and hls4ml_config.yml of the project, converted by rt_detect_le_events_dune's synthesise.py, which is not
+    public here): the QKeras classifier of low-energy DUNE events as the network top myproject has it. The wrapper
+    myproject_axi zero-pads the 64x480 readout image to 64x512, sum-pools it 2x8 to 32x64 and pads it by one pixel (custom
+    code), so the network's input is that padded 34x66x1 image: QConv2D(8, 3x3, valid), MaxPooling2D(2x4), QConv2D(16, 3x3,
+    same), MaxPooling2D(4x4), Flatten, QDense 12 and QDense 2 ('output'), no activations; kernels quantized_bits(6,0,alpha=1)
+    (fixed<6,1>), the convolutions' biases fixed<16,9> and the dense layers' fixed<6,1> (quantizers inferred from those
+    types)."""
+    tf = _tf()
+    from qkeras import QConv2D, QDense, quantized_bits
+
+    kernel = {"kernel_quantizer": quantized_bits(6, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(34, 66, 1), name="input_1")
+    x = QConv2D(8, (3, 3), name="q_conv2d", bias_quantizer=quantized_bits(16, 8, alpha=1), **kernel)(x)
+    x = layers.MaxPooling2D((2, 4), name="max_pooling2d")(x)
+    x = QConv2D(16, (3, 3), padding="same", name="q_conv2d_1", bias_quantizer=quantized_bits(16, 8, alpha=1), **kernel)(x)
+    x = layers.MaxPooling2D((4, 4), name="max_pooling2d_1")(x)
+    x = QDense(12, name="q_dense", bias_quantizer=quantized_bits(6, 0, alpha=1), **kernel)(layers.Flatten(name="flatten")(x))
+    x = QDense(2, name="output", bias_quantizer=quantized_bits(6, 0, alpha=1), **kernel)(x)
+    return tf.keras.Model(inputs, x, name="dune_le_cnn2d")
+
+
 _EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
                           "dense": "q_dense_4", "flatten": "flatten_4"},
               "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
@@ -1155,6 +1179,7 @@ ARCHITECTURES = {
     **{name: functools.partial(eeg_conv1d_encoder, name, 8, 24, _EEG_NAMES["model_2"])
        for name in ("eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
     **{name: functools.partial(qubit_readout_mlp, name) for name in _QUBIT_READOUT_TYPES},
+    "dune_le_cnn2d": dune_le_cnn2d,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1219,6 +1244,10 @@ TRAINING = {
        for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
     **{name: _eeg_encoder_training for name in ("eeg_encoder_q12", "eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
     **{name: _qubit_readout_training for name in _QUBIT_READOUT_TYPES},
+    # DUNE low-energy CNN: synthetic padded 34x66 images of 2 classes (the readout data are not used), pruned to the firmware's
+    # n_zeros (35 of 72, 1016 of 1152, 2638 of 3072 and 10 of 24)
+    "dune_le_cnn2d": _pruned_patterns_training({"q_conv2d": 35 / 72, "q_conv2d_1": 1016 / 1152, "q_dense": 2638 / 3072,
+                                                "output": 10 / 24}, 2000, (34, 66, 1), 2),
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1338,6 +1367,28 @@ def _eeg_encoder_layers(names: dict, weight_bits: int, default: str, output: str
     for name in names["act"][:4]:
         layers[name] = {"Precision": {"result": default}}
     layers[names["act"][4]] = {"Precision": {"result": output}, "ReuseFactor": reuse[5]}
+    return layers
+
+
+def _dune_le_cnn2d_layers() -> dict:
+    """akshaynevis/DUNE_2DCNN_real-time's network as its firmware types it: the input ufixed<16,4> (the sum-pooled image),
+    the model default fixed<27,9> for every result and accumulator (convolutions, pools, dense layers), kernels fixed<6,1>,
+    the convolutions' biases fixed<16,9> and the dense layers' fixed<6,1>; the linear activations after the convolutions
+    and q_dense round and saturate (fixed<27,9,RND_CONV,SAT>), the output's is the AcceleratorConfig output type
+    fixed<1024,1006,RND_CONV,SAT>; line-buffer convolutions and pools, every layer Resource at reuse factor 1."""
+    f27 = "fixed<27,9>"
+    layers = {"input_1": {"Precision": {"result": "ufixed<16,4>"}}, "flatten": {"Precision": {"result": f27}}}
+    for name in ("q_conv2d", "q_conv2d_1"):
+        layers[name] = {"Precision": {"weight": "fixed<6,1>", "bias": "fixed<16,9>", "result": f27, "accum": f27},
+                        "ConvImplementation": "LineBuffer"}
+    for name in ("max_pooling2d", "max_pooling2d_1"):
+        layers[name] = {"Precision": {"result": f27, "accum": f27}, "ConvImplementation": "LineBuffer"}
+    for name in ("q_dense", "output"):
+        layers[name] = _types((6, 1), f27, f27)
+    # typed unlike their inputs, so hls4ml keeps these linear layers, as the firmware does (nnet::linear)
+    for name, result in (("q_conv2d", "fixed<27,9,RND_CONV,SAT>"), ("q_conv2d_1", "fixed<27,9,RND_CONV,SAT>"),
+                         ("q_dense", "fixed<27,9,RND_CONV,SAT>"), ("output", "fixed<1024,1006,RND_CONV,SAT>")):
+        layers[f"{name}_linear"] = {"Precision": {"result": result}}
     return layers
 
 
@@ -1588,6 +1639,7 @@ DESIGN_LAYERS = {
     "eeg_encoder_q8_rf3": _eeg_encoder_layers(_EEG_NAMES["model_2"], 8, "fixed<24,16,RND,SAT>", "fixed<16,16,RND,SAT>",
                                               (3, 2, 2, 2, 2, 3)),
     **{name: _qubit_readout_layers(*types) for name, types in _QUBIT_READOUT_TYPES.items()},
+    "dune_le_cnn2d": _dune_le_cnn2d_layers(),
 }
 
 
