@@ -1055,11 +1055,63 @@ def _eeg_encoder_training(model):
     return _fit(model, x, target, epochs=5, learning_rate=0.003)
 
 
+def qubit_readout_mlp(name: str):
+    """freaksie/ML-on-Chip {model_1,tmp,Q3_new}/lbnl/keras_model.h5 (commit 3e107a9; Code/hls4ml.ipynb converts it, the firmware
+    and hls4ml_config.yml beside each report): a float Keras MLP that classifies a qubit's readout from its two (I, Q)
+    values (Data/x_test.npy, two Gaussian clusters), Dense 8 (ReLU), Dense 4 (ReLU), Dense 1 (sigmoid), glorot_uniform."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(2,), name="input_2")
+    x = layers.Dense(8, activation="relu", name="HiddenLayer1")(x)
+    x = layers.Dense(4, activation="relu", name="HiddenLayer2")(x)
+    return tf.keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="OuputLayer")(x), name=name)
+
+
+def _qubit_readout_training(model):
+    """Synthetic readouts like the source's test set (the training script is not in the repository): two Gaussian (I, Q)
+    clusters, state 0 at (-2.5, -3.5) and state 1 at (0.4, 2.0), standard deviations 1.5 and 1.75; Adam(1e-3), 20 epochs."""
+    rng = np.random.default_rng(SEED)
+    y = rng.integers(0, 2, 8000)
+    centers = np.array([[-2.5, -3.5], [0.4, 2.0]])
+    x = (centers[y] + rng.normal(0, 1, (8000, 2)) * np.array([1.5, 1.75])).astype(np.float32)
+    return _fit(model, x, y[:, None].astype(np.float32), epochs=20, learning_rate=0.001, batch_size=64)
+
+
+def dune_le_cnn2d():
+    """akshaynevis/DUNE_2DCNN_real-time hls4ml_prj_u250_custom_stream_axi_fused_fixed_1024_1024_12_2018 (commit e4f6774; the
+    firmware and hls4ml_config.yml of the project, converted by rt_detect_le_events_dune's synthesise.py, which is not
+    public here): the QKeras classifier of low-energy DUNE events as the network top myproject has it. The wrapper
+    myproject_axi zero-pads the 64x480 readout image to 64x512, sum-pools it 2x8 to 32x64 and pads it by one pixel (custom
+    code), so the network's input is that padded 34x66x1 image: QConv2D(8, 3x3, valid), MaxPooling2D(2x4), QConv2D(16, 3x3,
+    same), MaxPooling2D(4x4), Flatten, QDense 12 and QDense 2 ('output'), no activations; kernels quantized_bits(6,0,alpha=1)
+    (fixed<6,1>), the convolutions' biases fixed<16,9> and the dense layers' fixed<6,1> (quantizers inferred from those
+    types)."""
+    tf = _tf()
+    from qkeras import QConv2D, QDense, quantized_bits
+
+    kernel = {"kernel_quantizer": quantized_bits(6, 0, alpha=1)}
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(34, 66, 1), name="input_1")
+    x = QConv2D(8, (3, 3), name="q_conv2d", bias_quantizer=quantized_bits(16, 8, alpha=1), **kernel)(x)
+    x = layers.MaxPooling2D((2, 4), name="max_pooling2d")(x)
+    x = QConv2D(16, (3, 3), padding="same", name="q_conv2d_1", bias_quantizer=quantized_bits(16, 8, alpha=1), **kernel)(x)
+    x = layers.MaxPooling2D((4, 4), name="max_pooling2d_1")(x)
+    x = QDense(12, name="q_dense", bias_quantizer=quantized_bits(6, 0, alpha=1), **kernel)(layers.Flatten(name="flatten")(x))
+    x = QDense(2, name="output", bias_quantizer=quantized_bits(6, 0, alpha=1), **kernel)(x)
+    return tf.keras.Model(inputs, x, name="dune_le_cnn2d")
+
+
 _EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
                           "dense": "q_dense_4", "flatten": "flatten_4"},
               "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
                           "dense": "q_dense_1", "flatten": "flatten_1"}}
 
+
+# freaksie/ML-on-Chip's three designs of the qubit-readout MLP: the input's type and the (width, integer bits) of every other
+# type (weights, biases, results, and the accumulators, which are the model default), as hls4ml_config.yml and defines.h have them.
+_QUBIT_READOUT_TYPES = {"qubit_readout_mlp_q16_6": ("fixed<16,6>", (16, 6)),
+                        "qubit_readout_mlp_q18_4": ("fixed<32,32>", (18, 4)),
+                        "qubit_readout_mlp_q18_6": ("fixed<18,6>", (18, 6))}
 
 # The NeutDetector CNN's published reuse factors, (conv1d, its ReLU and the pools, conv1d_1, conv1d_2, wavrec_out) per design,
 # as its firmware has them (hls4ml moved each requested factor to the nearest valid one): the uplane-reuse16,
@@ -1126,6 +1178,8 @@ ARCHITECTURES = {
     "eeg_encoder_q12": functools.partial(eeg_conv1d_encoder, "eeg_encoder_q12", 12, 28, _EEG_NAMES["model_1"]),
     **{name: functools.partial(eeg_conv1d_encoder, name, 8, 24, _EEG_NAMES["model_2"])
        for name in ("eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
+    **{name: functools.partial(qubit_readout_mlp, name) for name in _QUBIT_READOUT_TYPES},
+    "dune_le_cnn2d": dune_le_cnn2d,
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1189,6 +1243,11 @@ TRAINING = {
     **{name: _pruned_patterns_training({"conv1": 3 / 108, "conv2": 9 / 144, "output": 437 / 3136}, 1500, (64, 64, 3), 4)
        for name in ("poker_suit_qcnn", "poker_suit_qcnn_rf512")},
     **{name: _eeg_encoder_training for name in ("eeg_encoder_q12", "eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
+    **{name: _qubit_readout_training for name in _QUBIT_READOUT_TYPES},
+    # DUNE low-energy CNN: synthetic padded 34x66 images of 2 classes (the readout data are not used), pruned to the firmware's
+    # n_zeros (35 of 72, 1016 of 1152, 2638 of 3072 and 10 of 24)
+    "dune_le_cnn2d": _pruned_patterns_training({"q_conv2d": 35 / 72, "q_conv2d_1": 1016 / 1152, "q_dense": 2638 / 3072,
+                                                "output": 10 / 24}, 2000, (34, 66, 1), 2),
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1309,6 +1368,38 @@ def _eeg_encoder_layers(names: dict, weight_bits: int, default: str, output: str
         layers[name] = {"Precision": {"result": default}}
     layers[names["act"][4]] = {"Precision": {"result": output}, "ReuseFactor": reuse[5]}
     return layers
+
+
+def _dune_le_cnn2d_layers() -> dict:
+    """akshaynevis/DUNE_2DCNN_real-time's network as its firmware types it: the input ufixed<16,4> (the sum-pooled image),
+    the model default fixed<27,9> for every result and accumulator (convolutions, pools, dense layers), kernels fixed<6,1>,
+    the convolutions' biases fixed<16,9> and the dense layers' fixed<6,1>; the linear activations after the convolutions
+    and q_dense round and saturate (fixed<27,9,RND_CONV,SAT>), the output's is the AcceleratorConfig output type
+    fixed<1024,1006,RND_CONV,SAT>; line-buffer convolutions and pools, every layer Resource at reuse factor 1."""
+    f27 = "fixed<27,9>"
+    layers = {"input_1": {"Precision": {"result": "ufixed<16,4>"}}, "flatten": {"Precision": {"result": f27}}}
+    for name in ("q_conv2d", "q_conv2d_1"):
+        layers[name] = {"Precision": {"weight": "fixed<6,1>", "bias": "fixed<16,9>", "result": f27, "accum": f27},
+                        "ConvImplementation": "LineBuffer"}
+    for name in ("max_pooling2d", "max_pooling2d_1"):
+        layers[name] = {"Precision": {"result": f27, "accum": f27}, "ConvImplementation": "LineBuffer"}
+    for name in ("q_dense", "output"):
+        layers[name] = _types((6, 1), f27, f27)
+    # typed unlike their inputs, so hls4ml keeps these linear layers, as the firmware does (nnet::linear)
+    for name, result in (("q_conv2d", "fixed<27,9,RND_CONV,SAT>"), ("q_conv2d_1", "fixed<27,9,RND_CONV,SAT>"),
+                         ("q_dense", "fixed<27,9,RND_CONV,SAT>"), ("output", "fixed<1024,1006,RND_CONV,SAT>")):
+        layers[f"{name}_linear"] = {"Precision": {"result": result}}
+    return layers
+
+
+def _qubit_readout_layers(input_type: str, default: tuple) -> dict:
+    """freaksie/ML-on-Chip's MLP as its firmware types it: the input, then fixed<`default`> for the dense layers' weights,
+    biases, results and accumulators (accum_t is model_default_t) and the ReLU and sigmoid results (the sigmoid's table is
+    hls4ml's default 1024 entries of fixed<18,8>)."""
+    fixed = "fixed<{},{}>".format(*default)
+    return {"input_2": {"Precision": {"result": input_type}},
+            **{name: _types(default, fixed, fixed) for name in ("HiddenLayer1", "HiddenLayer2", "OuputLayer")},
+            **{name: {"Precision": {"result": fixed}} for name in ("HiddenLayer1_relu", "HiddenLayer2_relu", "OuputLayer_sigmoid")}}
 
 
 _F15_12 = "fixed<15,12,RND,SAT>"
@@ -1547,6 +1638,8 @@ DESIGN_LAYERS = {
                                               (1, 2, 2, 2, 2, 2)),
     "eeg_encoder_q8_rf3": _eeg_encoder_layers(_EEG_NAMES["model_2"], 8, "fixed<24,16,RND,SAT>", "fixed<16,16,RND,SAT>",
                                               (3, 2, 2, 2, 2, 3)),
+    **{name: _qubit_readout_layers(*types) for name, types in _QUBIT_READOUT_TYPES.items()},
+    "dune_le_cnn2d": _dune_le_cnn2d_layers(),
 }
 
 
