@@ -20,9 +20,9 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
   product cast to it (an adder) and saturates it and each partial sum (a compare and a select of its
   width); saturating sums cannot be reassociated, so an output's sum is a chain, not a tree.
 - The Resource strategy (`dense_resource`) with R > 1 keeps ceil(products / R) generic multipliers,
-  fed by R:1 multiplexers of the inputs that multipliers reading the same offsets share
-  (`resource_mux_inputs`: about n_in inputs, 15.5k LUT for 400 at R = 40 in a published Zynq-7020 report), and the weights in a ROM of that many words times the weight width,
-  R deep; with R = 1 the ROM index is constant and the weights are constants, as in the Latency strategy.
+  fed by R:1 multiplexers that the multipliers reading the same offsets share (`resource_mux_inputs`:
+  about n_in inputs, 15.5k LUT for 400 at R = 40 in a published Zynq-7020 report), and the weights
+  in a ROM of that many words times the weight width, R deep; with R = 1 the ROM index is constant and the weights are constants, as in the Latency strategy.
 - A DSP product slower than the clock period (7-series at 5 ns, `Device.dsp_multiply_ns`) is a
   multi-cycle `mul` instance that registers its operands and product in fabric.
 - io_stream convolutions and pooling keep (filter height - 1) lines of the input in shift registers
@@ -270,7 +270,7 @@ def multiplier_rounds(operations: int, products: int, nonzero: int, rf: int) -> 
     jet tagger at reuse factors 64, 128 and 256 reported II 62, 123 and 246 (ceil(984 / 16),
     ceil(984 / 8), ceil(984 / 4) with 40 zero weights), an MNIST CNN at reuse factor 16 took 13
     cycles per pixel (12 rounds), and a 6-bit convolution at reuse factor 128 whose 18 constants all
-    became shifts and adds took 2 cycles per partition (Vitis HLS 2024.1), not 18."""
+    became shifts and adds took 2 cycles per partition (Vitis HLS 2024.1), not 14 rounds."""
     return max(1, math.ceil(operations / multiplier_limit(products, nonzero, rf)))
 
 
