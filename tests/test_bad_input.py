@@ -152,7 +152,10 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_previous_build(tmp_path)
                                stderr=subprocess.PIPE, env=os.environ | {"PYTHONPATH": str(REPO)})
     time.sleep(25)  # TensorFlow's import and the first epochs
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()  # a child that ignored the interrupt would train 100000 epochs beside the rest of the suite
     assert process.returncode == 130, stderr[-2000:]
     assert stderr.strip().splitlines()[-1] == "edgeaccel: interrupted; earlier outputs are unchanged"
     assert (previous / "model.h5").read_text() == "the previous build"
