@@ -44,6 +44,8 @@ the calibrated LUT, FF and latency figures scale with (`calibration.py` turns th
 import math
 from dataclasses import dataclass, field
 
+from edgeaccel.quantize.fixed import parse_precision
+
 BRAM18_PORT_WIDTHS = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 DSP_MIN_DATA_BITS = 10
 # The adder levels one link of a saturating sum's chain takes: the add, then the overflow compare and select
@@ -125,10 +127,7 @@ def bits_of(type_text: str | None, default: int = 16) -> int:
 
 def integer_bits_of(type_text: str | None, default: int = 6) -> int:
     """The integer bits (sign included) of an hls4ml type text: 6 of `fixed<16,6>`, all 8 of `int<8>`."""
-    if not type_text or "<" not in type_text:
-        return default
-    fields = type_text[type_text.index("<") + 1:].rstrip(">").split(",")
-    return int(fields[1]) if len(fields) > 1 and not type_text.lstrip("u").startswith("int") else int(fields[0])
+    return parse_precision(type_text).integer if type_text and "<" in type_text else default
 
 
 def layer_work(record: dict, io_type: str, tool: str, device) -> LayerWork:
