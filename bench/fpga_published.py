@@ -1138,6 +1138,29 @@ def housing_etf_mlp():
     return tf.keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="output")(x), name="housing_etf_mlp")
 
 
+def snl_vae_encoder(name: str, widths: tuple):
+    """Kenny-Jia/ToyVAE HLS/src/VAE_SNL_synthesis.py and large_VAE_SNL_synthesis.py (commit 84c82d9; keras_model.h5 and
+    hls4ml_config.yml beside the small designs' reports, the firmware beside every report; software_dev/Notebooks
+    SNL_VAE_Trainer_Vsmall.ipynb and SNL_VAE_Trainer_Vlarge.ipynb train them): the encoder of an anomaly-detection VAE
+    on the 57 ADC2021 (CMS L1 trigger) inputs, float Keras Dense `widths[0]`, ReLU, Dense `widths[1]`, ReLU and Dense
+    `widths[2]` (z_mean): 32, 16, 3 for the small model, 128, 64, 16 for the large one."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(57,), name="inputs")
+    x = layers.ReLU(name="relu1")(layers.Dense(widths[0], name="dense1")(x))
+    x = layers.ReLU(name="relu2")(layers.Dense(widths[1], name="dense2")(x))
+    return tf.keras.Model(inputs, layers.Dense(widths[2], name="z_mean")(x), name=name)
+
+
+def _snl_vae_training(model):
+    """Synthetic stand-in for the ADC2021 events (57 standardized features) regressed onto a random linear projection to
+    the latent size (the encoder's z_mean; the source trains the whole VAE), a few epochs; no pruning (n_zeros 0)."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(size=(8000, 57)).astype(np.float32)
+    y = (x @ rng.normal(0, 0.3, size=(57, model.output_shape[-1]))).astype(np.float32)
+    return _fit(model, x, y, epochs=5, learning_rate=0.003)
+
+
 _EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
                           "dense": "q_dense_4", "flatten": "flatten_4"},
               "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
@@ -1219,6 +1242,8 @@ ARCHITECTURES = {
     "dune_le_cnn2d": dune_le_cnn2d,
     "benchmark_mlp": benchmark_mlp,
     "housing_etf_mlp": housing_etf_mlp,
+    "snl_vae_encoder_small": functools.partial(snl_vae_encoder, "snl_vae_encoder_small", (32, 16, 3)),
+    **{name: functools.partial(snl_vae_encoder, name, (128, 64, 16)) for name in ("snl_vae_encoder_large", "snl_vae_encoder_large_rf12")},
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1290,6 +1315,7 @@ TRAINING = {
     "benchmark_mlp": _benchmark_mlp_weights,
     # housing ETF MLP: synthetic 75-feature samples with binary labels (the source's Yahoo Finance indicators are not used)
     "housing_etf_mlp": lambda model: _binary_training(model, (75,), 10),
+    **{name: _snl_vae_training for name in ("snl_vae_encoder_small", "snl_vae_encoder_large", "snl_vae_encoder_large_rf12")},
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1465,6 +1491,20 @@ def _housing_etf_mlp_layers() -> dict:
             **{name: _types((32, 18), f32_18, f32_18) for name in ("hidden_1", "hidden_2", "hidden_3", "output")},
             **{name: {"Precision": {"result": _F16_6}}
                for name in ("hidden_1_relu", "hidden_2_relu", "hidden_3_relu", "output_sigmoid")}}
+
+
+def _snl_vae_layers(reuse: dict | None = None) -> dict:
+    """Kenny-Jia/ToyVAE's encoders as their firmware types them: every input, weight, bias, dense result and accumulator
+    (accum_t is the model default) fixed<32,16>, the ReLUs fixed<32,16,RND_CONV,SAT>; no linear layers in the
+    firmware; `reuse` gives the dense layers' reuse factors where the firmware has them apart from the model's."""
+    f32 = "fixed<32,16>"
+    layers = {"inputs": {"Precision": {"result": f32}},
+              **{name: _types((32, 16), f32, f32) for name in ("dense1", "dense2", "z_mean")},
+              **{name: {"Precision": {"result": "fixed<32,16,RND_CONV,SAT>"}} for name in ("relu1", "relu2")},
+              **_linear_kept_out({name: f32 for name in ("dense1", "dense2", "z_mean")})}
+    for name, factor in (reuse or {}).items():
+        layers[name]["ReuseFactor"] = factor
+    return layers
 
 
 _F15_12 = "fixed<15,12,RND,SAT>"
@@ -1707,6 +1747,10 @@ DESIGN_LAYERS = {
     "dune_le_cnn2d": _dune_le_cnn2d_layers(),
     "benchmark_mlp": _benchmark_mlp_layers(),
     "housing_etf_mlp": _housing_etf_mlp_layers(),
+    **{name: _snl_vae_layers() for name in ("snl_vae_encoder_small", "snl_vae_encoder_large")},
+    # the Vivado Resource design of the large encoder: requested reuse factor 12 (the ReLUs have it), the dense layers at
+    # the valid factors hls4ml chose, 19, 8 and 8
+    "snl_vae_encoder_large_rf12": _snl_vae_layers({"dense1": 19, "dense2": 8, "z_mean": 8}),
 }
 
 
