@@ -1101,6 +1101,66 @@ def dune_le_cnn2d():
     return tf.keras.Model(inputs, x, name="dune_le_cnn2d")
 
 
+def benchmark_mlp():
+    """baranyusuf/fpga-vs-cpu-mlp-power-performance-benchmark model.py and build_fpga.py (commit b2ab56c;
+    hls_project/keras_model.keras, hls4ml_config.yml and the firmware beside the report): a float Keras MLP on 32
+    inputs, Dense 64 (ReLU), Dense 32 (ReLU), Dense 8 (linear), named as Keras 3 names them."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(32,), name="input_layer")
+    x = layers.Dense(64, activation="relu", name="dense")(x)
+    x = layers.Dense(32, activation="relu", name="dense_1")(x)
+    return tf.keras.Model(inputs, layers.Dense(8, name="dense_2")(x), name="benchmark_mlp")
+
+
+def _benchmark_mlp_weights(model):
+    """Not trained: model.py's own weights, np.random.seed(0) and then np.random.randn for each kernel and bias in
+    layer order (the committed model is saved with exactly these)."""
+    np.random.seed(0)
+    for name in ("dense", "dense_1", "dense_2"):
+        layer = model.get_layer(name)
+        layer.set_weights([np.random.randn(*w.shape).astype(np.float32) for w in layer.get_weights()])
+    return model
+
+
+def housing_etf_mlp():
+    """josema060603/FPGA_for_financial_data_analysis mlp_housing_etf_predictor.py build_mlp_model (commit a457db1;
+    hls.py converts mlp_vnq.h5; hls_project/hls4ml_config.yml, defines.h and the preprocessed firmware with
+    parameters.h, .autopilot/db/myproject.pp.0.cpp, beside the report): a float Keras MLP predicting a housing ETF's
+    next-day move from 75 standardized technical indicators, Dense 64, 32 and 16 (ReLU) with Dropout 0.3, 0.2 and
+    0.2 after them, Dense 1 (sigmoid)."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(75,), name="hidden_1_input")
+    for index, (units, rate) in enumerate(((64, 0.3), (32, 0.2), (16, 0.2)), start=1):
+        x = layers.Dense(units, activation="relu", name=f"hidden_{index}")(x)
+        x = layers.Dropout(rate, name=f"dropout_{index}")(x)
+    return tf.keras.Model(inputs, layers.Dense(1, activation="sigmoid", name="output")(x), name="housing_etf_mlp")
+
+
+def snl_vae_encoder(name: str, widths: tuple):
+    """Kenny-Jia/ToyVAE HLS/src/VAE_SNL_synthesis.py and large_VAE_SNL_synthesis.py (commit 84c82d9; keras_model.h5 and
+    hls4ml_config.yml beside the small designs' reports, the firmware beside every report; software_dev/Notebooks
+    SNL_VAE_Trainer_Vsmall.ipynb and SNL_VAE_Trainer_Vlarge.ipynb train them): the encoder of an anomaly-detection VAE
+    on the 57 ADC2021 (CMS L1 trigger) inputs, float Keras Dense `widths[0]`, ReLU, Dense `widths[1]`, ReLU and Dense
+    `widths[2]` (z_mean): 32, 16, 3 for the small model, 128, 64, 16 for the large one."""
+    tf = _tf()
+    layers = tf.keras.layers
+    x = inputs = layers.Input(shape=(57,), name="inputs")
+    x = layers.ReLU(name="relu1")(layers.Dense(widths[0], name="dense1")(x))
+    x = layers.ReLU(name="relu2")(layers.Dense(widths[1], name="dense2")(x))
+    return tf.keras.Model(inputs, layers.Dense(widths[2], name="z_mean")(x), name=name)
+
+
+def _snl_vae_training(model):
+    """Synthetic stand-in for the ADC2021 events (57 standardized features) regressed onto a random linear projection to
+    the latent size (the encoder's z_mean; the source trains the whole VAE), a few epochs; no pruning (n_zeros 0)."""
+    rng = np.random.default_rng(SEED)
+    x = rng.normal(size=(8000, 57)).astype(np.float32)
+    y = (x @ rng.normal(0, 0.3, size=(57, model.output_shape[-1]))).astype(np.float32)
+    return _fit(model, x, y, epochs=5, learning_rate=0.003)
+
+
 _EEG_NAMES = {"model_1": {"conv": [f"q_conv1d_{i}" for i in range(16, 20)], "act": [f"q_activation_{i}" for i in range(20, 25)],
                           "dense": "q_dense_4", "flatten": "flatten_4"},
               "model_2": {"conv": [f"q_conv1d_{i}" for i in range(4, 8)], "act": [f"q_activation_{i}" for i in range(4, 9)],
@@ -1180,6 +1240,10 @@ ARCHITECTURES = {
        for name in ("eeg_encoder_q8_rf2", "eeg_encoder_q8_rf3")},
     **{name: functools.partial(qubit_readout_mlp, name) for name in _QUBIT_READOUT_TYPES},
     "dune_le_cnn2d": dune_le_cnn2d,
+    "benchmark_mlp": benchmark_mlp,
+    "housing_etf_mlp": housing_etf_mlp,
+    "snl_vae_encoder_small": functools.partial(snl_vae_encoder, "snl_vae_encoder_small", (32, 16, 3)),
+    **{name: functools.partial(snl_vae_encoder, name, (128, 64, 16)) for name in ("snl_vae_encoder_large", "snl_vae_encoder_large_rf12")},
 }
 TRAINING = {
     "jet_mlp": lambda model: _jet_training(model, pruned=False),
@@ -1248,6 +1312,10 @@ TRAINING = {
     # n_zeros (35 of 72, 1016 of 1152, 2638 of 3072 and 10 of 24)
     "dune_le_cnn2d": _pruned_patterns_training({"q_conv2d": 35 / 72, "q_conv2d_1": 1016 / 1152, "q_dense": 2638 / 3072,
                                                 "output": 10 / 24}, 2000, (34, 66, 1), 2),
+    "benchmark_mlp": _benchmark_mlp_weights,
+    # housing ETF MLP: synthetic 75-feature samples with binary labels (the source's Yahoo Finance indicators are not used)
+    "housing_etf_mlp": lambda model: _binary_training(model, (75,), 10),
+    **{name: _snl_vae_training for name in ("snl_vae_encoder_small", "snl_vae_encoder_large", "snl_vae_encoder_large_rf12")},
 }
 
 # The published designs' types where they differ from hls4ml 1.3's defaults (read off the
@@ -1400,6 +1468,43 @@ def _qubit_readout_layers(input_type: str, default: tuple) -> dict:
     return {"input_2": {"Precision": {"result": input_type}},
             **{name: _types(default, fixed, fixed) for name in ("HiddenLayer1", "HiddenLayer2", "OuputLayer")},
             **{name: {"Precision": {"result": fixed}} for name in ("HiddenLayer1_relu", "HiddenLayer2_relu", "OuputLayer_sigmoid")}}
+
+
+def _benchmark_mlp_layers() -> dict:
+    """baranyusuf's MLP as its firmware types it (hls4ml 1.0.0, 'auto' results): the input and every weight and bias
+    the model default fixed<16,6>, which is also every accumulator (accum_t is model_default_t); the dense results
+    hls4ml inferred, fixed<38,18>, fixed<39,19> and fixed<38,18> (the last is the output: no linear layer follows it
+    in the firmware); the ReLUs back to fixed<16,6>."""
+    layers = {"input_layer": {"Precision": {"result": _F16_6}}}
+    for name, result in (("dense", "fixed<38,18>"), ("dense_1", "fixed<39,19>"), ("dense_2", "fixed<38,18>")):
+        layers[name] = _types((16, 6), result, _F16_6)
+    layers |= {name: {"Precision": {"result": _F16_6}} for name in ("dense_relu", "dense_1_relu")}
+    return layers | _linear_kept_out({"dense_2": "fixed<38,18>"})
+
+
+def _housing_etf_mlp_layers() -> dict:
+    """josema060603's housing ETF MLP as its firmware types it (defines.h, hls4ml_config.yml): the input fixed<32,16>,
+    every dense weight, bias, accumulator and result fixed<32,18>, the ReLUs and the sigmoid to fixed<16,6> (the
+    sigmoid's table hls4ml's default 1024 entries of fixed<18,8>)."""
+    f32_18 = "fixed<32,18>"
+    return {"hidden_1_input": {"Precision": {"result": "fixed<32,16>"}},
+            **{name: _types((32, 18), f32_18, f32_18) for name in ("hidden_1", "hidden_2", "hidden_3", "output")},
+            **{name: {"Precision": {"result": _F16_6}}
+               for name in ("hidden_1_relu", "hidden_2_relu", "hidden_3_relu", "output_sigmoid")}}
+
+
+def _snl_vae_layers(reuse: dict | None = None) -> dict:
+    """Kenny-Jia/ToyVAE's encoders as their firmware types them: every input, weight, bias, dense result and accumulator
+    (accum_t is the model default) fixed<32,16>, the ReLUs fixed<32,16,RND_CONV,SAT>; no linear layers in the
+    firmware; `reuse` gives the dense layers' reuse factors where the firmware has them apart from the model's."""
+    f32 = "fixed<32,16>"
+    layers = {"inputs": {"Precision": {"result": f32}},
+              **{name: _types((32, 16), f32, f32) for name in ("dense1", "dense2", "z_mean")},
+              **{name: {"Precision": {"result": "fixed<32,16,RND_CONV,SAT>"}} for name in ("relu1", "relu2")},
+              **_linear_kept_out({name: f32 for name in ("dense1", "dense2", "z_mean")})}
+    for name, factor in (reuse or {}).items():
+        layers[name]["ReuseFactor"] = factor
+    return layers
 
 
 _F15_12 = "fixed<15,12,RND,SAT>"
@@ -1640,6 +1745,12 @@ DESIGN_LAYERS = {
                                               (3, 2, 2, 2, 2, 3)),
     **{name: _qubit_readout_layers(*types) for name, types in _QUBIT_READOUT_TYPES.items()},
     "dune_le_cnn2d": _dune_le_cnn2d_layers(),
+    "benchmark_mlp": _benchmark_mlp_layers(),
+    "housing_etf_mlp": _housing_etf_mlp_layers(),
+    **{name: _snl_vae_layers() for name in ("snl_vae_encoder_small", "snl_vae_encoder_large")},
+    # the Vivado Resource design of the large encoder: requested reuse factor 12 (the ReLUs have it), the dense layers at
+    # the valid factors hls4ml chose, 19, 8 and 8
+    "snl_vae_encoder_large_rf12": _snl_vae_layers({"dense1": 19, "dense2": 8, "z_mean": 8}),
 }
 
 
