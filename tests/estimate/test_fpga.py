@@ -10,8 +10,8 @@ from bench import fpga_calibration
 from conftest import error_line, run_cli
 from edgeaccel.boards import load_board
 from edgeaccel.errors import ConfigError, UnsupportedError
-from edgeaccel.estimate.fpga import (calibration, design_cost, estimate_fpga, layers_from_hls_records, pipeline_style,
-                                     render_fpga_estimate)
+from edgeaccel.estimate.fpga import (boundary_register_bits, calibration, design_cost, estimate_fpga, layers_from_hls_records,
+                                     pipeline_style, render_fpga_estimate)
 from edgeaccel.estimate.fpga.devices import device_for
 from edgeaccel.estimate.fpga.templates import (SATURATING_ADD_LEVELS, STEP_CHAINS, bram18_for, fifo_work, kind_of, layer_work,
                                                  multiplier_rounds, resource_mux_inputs)
@@ -91,6 +91,20 @@ def test_dsp_products_slower_than_the_clock_register_in_fabric_on_7_series_only(
              for part, clock in (("xc7z020clg400-1", 5.0), ("xc7z020clg400-1", 10.0), ("xczu9eg-ffvb1156-2-e", 5.0))}
     assert terms["xc7z020clg400-1", 5.0]["multiplier_register_bits"] == 128 * 2 * (16 + 16)
     assert terms["xc7z020clg400-1", 10.0]["multiplier_register_bits"] == terms["xczu9eg-ffvb1156-2-e", 5.0]["multiplier_register_bits"] == 0
+
+
+def test_cycle_boundaries_register_the_products_then_what_is_left_of_their_sums():
+    """Where a boundary falls before the products are done, every product crosses it (freaksie/ML-on-Chip's 8x4
+    dense, Vivado HLS 2018.3: 28 products of 16 bits registered at its one boundary); after l adder levels, a tree
+    has halved them l times and a chain has consumed l of its links."""
+    bits = 32 * 16
+    assert boundary_register_bits(bits, 1, 4.0, 5.0, 2.0) == (0.0, 0.0)
+    assert boundary_register_bits(bits, 2, 4.0, 5.0, 2.0) == (bits, 0.0)
+    # boundaries at 4, 8 and 12 ns of a 5 ns product and 2 ns adds: before it, after 1 level, after 3
+    assert boundary_register_bits(bits, 4, 4.0, 5.0, 2.0) == (bits, bits / 2 + bits / 8)
+    assert boundary_register_bits(bits, 4, 4.0, 5.0, 2.0, chain_levels=8) == (bits, bits * 7 / 8 + bits * 5 / 8)
+    # no multiplier left (constants all shifts): the first boundary is already inside the sums
+    assert boundary_register_bits(bits, 2, 4.0, 0.0, 2.0) == (0.0, bits / 4)
 
 
 def test_resource_strategy_multiplexers_are_shared_by_multipliers_reading_the_same_inputs():

@@ -29,9 +29,9 @@ FIGURES = ("lut", "ff", "dsp", "bram18", "latency_cycles")
 # issue's goal is 25%. The blind rows left (DeepPicar, the L1 LLP tagger) are 3; the six blind rounds'
 # figures are recorded in `fpga_calibration.BLIND_ROUNDS`. These bounds pin the figures so that a change
 # that worsens them fails.
-HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.63, "dsp": 0.25, "bram18": 0.02, "latency_cycles": 0.08}
-BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.48, "ff": 0.37, "dsp": 1.0, "bram18": 0.24, "latency_cycles": 0.06}
-FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.21, "ff": 0.41, "dsp": 0.08, "bram18": 0.01, "latency_cycles": 0.11}
+HELDOUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.33, "ff": 0.35, "dsp": 0.25, "bram18": 0.02, "latency_cycles": 0.08}
+BLIND_MEDIAN_ERROR_AT_MOST = {"lut": 0.48, "ff": 0.31, "dsp": 1.0, "bram18": 0.24, "latency_cycles": 0.06}
+FIT_LEFT_OUT_MEDIAN_ERROR_AT_MOST = {"lut": 0.21, "ff": 0.42, "dsp": 0.08, "bram18": 0.01, "latency_cycles": 0.11}
 HELDOUT_FAMILIES = {"deeppicar_cnn", "l1_llp_jet_tagger", "toptag_rnn"}
 
 

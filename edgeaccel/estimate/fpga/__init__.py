@@ -149,7 +149,9 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float, d
     depth = max(1, math.ceil(path / period)) if logic else int(work.pipelined)
     ff_terms = dict(work.ff)
     # the registers between the kernel's cycles, and those inside multipliers that take more than one
-    ff_terms["pipeline_bits"] = ff_terms.pop("adder_bits", 0.0) * (depth - 1)
+    ff_terms["product_register_bits"], ff_terms["pipeline_bits"] = boundary_register_bits(
+        ff_terms.pop("adder_bits", 0.0) / work.loop_ii, depth, period, device.logic_delay * timing.multiply_ns * work.multiplier,
+        device.logic_delay * timing.add_ns, work.adder_levels if work.chained_adds else 0)
     ff_terms["multiplier_register_bits"] = ff_terms.pop("dsp_product_bits", 0.0) * (math.ceil(device.dsp_multiply_ns / period) - 1)
     lut_terms, bram = dict(work.lut), work.bram18
     if fifo is not None:
@@ -191,6 +193,25 @@ def _path_ns(multiplier: bool, adder_levels: int, table_lookups: int, timing, de
     """The logic delay of a pipeline's critical path: a product, adder or comparator levels, table lookups
     (an address computation and a ROM read, two adder delays)."""
     return device.logic_delay * (timing.multiply_ns * multiplier + timing.add_ns * (adder_levels + 2 * table_lookups))
+
+
+def boundary_register_bits(product_bits: float, depth: int, period: float, multiply_ns: float, add_ns: float,
+                   chain_levels: int = 0) -> tuple[float, float]:
+    """The bits a kernel registers at its cycle boundaries (`product_bits`: one round's products), split
+    into those where the products (or their operands) cross, and those inside the sums: each adder level
+    completed halves a tree's live values, and takes one link's worth off a chain of `chain_levels`.
+    freaksie/ML-on-Chip's 8x4 dense (Vivado HLS 2018.3, xc7vx485t-2, 5 ns, 2 cycles) registers its 28 DSP
+    products, cast to the 16-bit accumulator, at its one boundary: 799 FF with its input and output registers."""
+    products = sums = 0.0
+    for boundary in range(1, depth):
+        levels = max(0, math.floor((boundary * period - multiply_ns) / add_ns)) if add_ns > 0 else 0
+        if not levels:
+            products += product_bits
+        elif chain_levels:
+            sums += product_bits * max(0.0, 1 - levels / chain_levels)
+        else:
+            sums += product_bits / 2 ** levels
+    return products, sums
 
 
 def _input_values(record: dict) -> int:

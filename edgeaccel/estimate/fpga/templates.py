@@ -105,6 +105,7 @@ class LayerWork:
     resource_kernel: bool = False
     step_stages: list = field(default_factory=list)  # a recurrent layer's chain per time step (`Stage`s)
     step_rounds: int = 1
+    chained_adds: bool = False  # the sums are chains (saturating adds), not trees
     uncalibrated: str | None = None
 
 
@@ -339,6 +340,7 @@ def _product_kernel(name: str, kind: str, n_in: int, n_out: int, record: dict, c
     if saturations:
         # a saturating sum cannot be reassociated into a tree: its terms are a chain of saturating adds
         work.adder_levels = math.ceil(terms_per_output) * SATURATING_ADD_LEVELS + rounds
+        work.chained_adds = True
     work.lut = {"adder_bits": nonzero * accum_bits, "mux_bits": products * (data_bits + weight_bits) if rf > 1 else 0,
                 **_quantization_bits(nonzero, accum_bits, rounds, saturations)}
     if rf == 1:
