@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from edgeaccel import __version__
+from edgeaccel import __version__, interrupts
 from edgeaccel.errors import EdgeAccelError
 from edgeaccel.targets import backend_names, targets
 
@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _configure_logging(args.quiet)
+    interrupts.install()
     try:
         return args.handler(args) or 0
     except EdgeAccelError as e:

@@ -162,6 +162,34 @@ def test_ctrl_c_during_training_exits_130_and_keeps_the_previous_build(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build", "p.yaml"]
 
 
+def test_an_interrupt_a_library_swallowed_still_stops_training_at_the_next_batch():
+    """Under load, one SIGINT once left `edgeaccel train` running: Python raises the KeyboardInterrupt wherever
+    the main thread is, and a library catching every exception there loses it. The interrupt is remembered and
+    training checks it after every batch."""
+    from edgeaccel import interrupts
+    from edgeaccel.models.training import train
+    from edgeaccel.specs import TrainingSpec
+    from edgeaccel.tfenv import tensorflow
+
+    tf = tensorflow()
+    model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2, activation="softmax")])
+    x, y = np.random.default_rng(0).normal(size=(64, 4)).astype("float32"), np.arange(64) % 2
+    spec = TrainingSpec(epochs=3, batch_size=8, early_stopping=None, validation_fraction=0.0)
+    interrupts.install()
+    try:
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except BaseException:
+            pass  # a library's bare `except:`
+        with pytest.raises(KeyboardInterrupt):
+            train(model, x, y, spec, seed=0, label="t", progress=False)
+        assert int(model.optimizer.iterations) == 1, "training stops after its first batch"
+        interrupts.install()
+        assert train(model, x, y, spec, seed=0, label="t", progress=False).epochs_run == 3, "a new install forgets it"
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def test_an_interrupt_wrapped_by_tensorflow_counts_as_one():
     from edgeaccel.cli import _interrupt_in_chain
 

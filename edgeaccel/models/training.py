@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edgeaccel import interrupts
 from edgeaccel.compress import Compression
 from edgeaccel.specs import TrainingSpec
 from edgeaccel.tfenv import tensorflow
@@ -63,7 +64,8 @@ def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, la
         loss=plan.loss if plan and plan.loss else loss_for(task, spec),
         metrics=plan.metrics if plan and plan.metrics else (["accuracy"] if task == "classification" else []),
     )
-    callbacks = (plan.callbacks if plan else []) + [_epoch_progress(tf, spec.epochs, label, enabled=progress)]
+    callbacks = (plan.callbacks if plan else []) + [_epoch_progress(tf, spec.epochs, label, enabled=progress),
+                                                    _interrupt_check(tf)]
     if spec.early_stopping is not None and spec.validation_fraction > 0:
         callbacks.append(tf.keras.callbacks.EarlyStopping(
             monitor=spec.early_stopping.monitor, patience=spec.early_stopping.patience,
@@ -82,6 +84,16 @@ def train(model, x: np.ndarray, y: np.ndarray, spec: TrainingSpec, seed: int, la
     log.info("%s: %d epochs, best epoch %d (%s %.4f, loss %s)", label, epochs_run, best, monitor, values[best - 1], loss_for(task, spec))
     return TrainingResult(epochs_run, best, {k: [float(v) for v in vs] for k, vs in history.history.items()},
                           plan.finish() if plan else None)
+
+
+def _interrupt_check(tf):
+    """A Keras callback that stops the fit at the next batch after a Ctrl-C, even one a library swallowed."""
+
+    class InterruptCheck(tf.keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            interrupts.raise_if_requested()
+
+    return InterruptCheck()
 
 
 def _epoch_progress(tf, epochs: int, label: str, enabled: bool):
