@@ -239,6 +239,19 @@ def test_a_faster_clock_pipelines_deeper_and_keeps_the_interval(digits_build):
     assert fast["ff"] > slow["ff"], "more pipeline stages, more registers"
 
 
+def test_one_pipelined_top_function_chains_its_layers_logic_across_their_boundaries():
+    """Kenny-Jia/ToyVAE's 57-32-16-3 encoder at 25 ns took 1 cycle (Vitis HLS 2023.1 and Vivado HLS 2019.2) and
+    the 5 ns jet tagger 9 (Vivado HLS 2019.2), fewer than each dense layer taking its own cycles would give: the
+    paths are put end to end. A Resource-strategy design is a dataflow of layers, which keeps the sum."""
+    shipped = calibration.shipped()
+    records = [dense(57, 32) | {"name": "fc1"}, dense(32, 16) | {"name": "fc2"}, dense(16, 3) | {"name": "fc3"}]
+    design = design_cost(records, "io_parallel", "vitis", "xcvu9p-flga2104-2L-e", 25.0, shipped)
+    assert design["totals"]["latency_cycles"] <= 2 < 3 <= sum(layer["latency_cycles"] for layer in design["layers"])
+    resource = [record | {"strategy": "resource", "reuse_factor": 2} for record in records]
+    design = design_cost(resource, "io_parallel", "vitis", "xcvu9p-flga2104-2L-e", 25.0, shipped)
+    assert design["totals"]["latency_cycles"] == sum(layer["latency_cycles"] for layer in design["layers"]) + shipped.tool("vitis").timing.top_cycles
+
+
 def test_the_tool_is_a_parameter(digits_build):
     records = _records(digits_build)
     board = load_board("zcu102")

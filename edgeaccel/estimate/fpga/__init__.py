@@ -119,7 +119,8 @@ def design_cost(records: list[dict], io_type: str, tool: str, part: str, clock_n
             uncalibrated.append({"layer": record["name"], "reason": work.uncalibrated})
     totals = {name: sum(layer[name] for layer in layers) for name in ("lut", "ff", "dsp", "bram18", "multiplications")}
     totals["uram"] = 0
-    totals["latency_cycles"], totals["ii_cycles"] = _schedule(layers, io_type, tool_calibration.timing)
+    totals["latency_cycles"], totals["ii_cycles"] = _schedule(layers, io_type, tool_calibration.timing,
+                                                              period if style == "pipeline" else 0.0)
     if style == "pipeline" and any(layer["sequential"] for layer in layers):
         # a top-level PIPELINE cannot overlap inferences around a layer whose steps run one after another
         totals["ii_cycles"] = totals["latency_cycles"]
@@ -178,6 +179,7 @@ def _layer_cost(work, fifo, io_type: str, coefficients, device, period: float, d
         ii = latency + 1 if drains and work.iterations > 1 else work.iterations * work.loop_ii
     cost = {"name": work.name, "kind": work.kind, "multiplications": work.multiplications, "multipliers": work.multipliers, "dsp": work.dsp,
             "lut": round(lut), "ff": round(ff), "bram18": bram, "latency_cycles": latency, "ii_cycles": ii, "depth": depth,
+            "path_ns": round(path, 3) if logic else 0.0,
             "sequential": bool(work.step_stages)}
     return cost, {"lut": lut_terms, "ff": ff_terms}
 
@@ -242,17 +244,27 @@ def pipeline_style(records: list[dict], io_type: str) -> str:
     return "dataflow" if io_type == "io_stream" or partitioned or resource else "pipeline"
 
 
-def _schedule(layers: list[dict], io_type: str, timing) -> tuple[int, int]:
+def _schedule(layers: list[dict], io_type: str, timing, chained_period: float = 0.0) -> tuple[int, int]:
     """Design latency and initiation interval: io_parallel layers run one after another; io_stream
     layers form a dataflow pipeline, whose latency is its slowest layer's plus the pipeline depths
-    of the layers after it, and whose II is one more than the slowest layer's latency."""
+    of the layers after it, and whose II is one more than the slowest layer's latency. In one pipelined
+    top function (`chained_period`, the clock period it is scheduled at), the layers' logic chains
+    across their boundaries: its depth is that of their paths put end to end, not the sum of theirs."""
     if not layers:
         return 0, 1
     if io_type == "io_stream":
         slowest = max(range(len(layers)), key=lambda i: layers[i]["latency_cycles"])
         tail = sum(layer["depth"] for layer in layers[slowest + 1:])
         return layers[slowest]["latency_cycles"] + tail + timing.top_cycles, layers[slowest]["latency_cycles"] + 1
-    return sum(layer["latency_cycles"] for layer in layers) + timing.top_cycles, max(layer["ii_cycles"] for layer in layers)
+    ii = max(layer["ii_cycles"] for layer in layers)
+    if chained_period:
+        # a recurrent layer's time steps stay one after another: it counts whole, outside the chain
+        chained = [layer for layer in layers if layer["latency_cycles"] and not layer["sequential"]]
+        rounds = sum(layer["latency_cycles"] - layer["depth"] for layer in chained)
+        depth = max(1, math.ceil(sum(layer["path_ns"] for layer in chained) / chained_period)) if chained else 0
+        whole = sum(layer["latency_cycles"] for layer in layers if layer["sequential"])
+        return whole + rounds + depth + timing.top_cycles, ii
+    return sum(layer["latency_cycles"] for layer in layers) + timing.top_cycles, ii
 
 
 def layers_from_hls_records(records: list[dict], options: dict) -> list[dict]:
