@@ -57,9 +57,10 @@ PRIORS = {
             "shift_register_bits": 1.0, "stream_control": 50.0, "fifo_srl_bits": 1.0, "fifo_control": 10.0,
             "resource_adder_bits": 1.0, "resource_mux_bits": 2.0, "channel_count": 50.0, "channel_bits": 1.0,
             "rounding_bits": 1.0, "saturation_bits": 4.0},
-    "ff": {"pipeline_bits": 1.0, "product_register_bits": 1.0, "held_product_bits": 1.0, "output_bits": 1.0, "window_bits": 1.0, "stream_control": 50.0,
-           "line_buffer_bits": 1.0, "resource_register_bits": 1.0, "multiplier_register_bits": 1.0,
-           "fifo_control": 30.0, "io_register_bits": 1.0, "channel_count": 5.0, "channel_bits": 1.0},
+    "ff": {"pipeline_bits": 1.0, "product_register_bits": 1.0, "held_product_bits": 1.0, "output_bits": 1.0,
+           "window_bits": 1.0, "stream_control": 50.0, "line_buffer_bits": 1.0, "resource_register_bits": 1.0,
+           "multiplier_register_bits": 1.0, "fifo_control": 30.0, "io_register_bits": 1.0, "channel_count": 5.0,
+           "channel_bits": 1.0},
     "timing": {"multiply_ns": 2.5, "add_ns": 1.0, "top_cycles": 2, "resource_cycles": 2},
 }
 RIDGE = 2.0

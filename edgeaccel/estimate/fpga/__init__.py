@@ -198,7 +198,7 @@ def _path_ns(multiplier: bool, adder_levels: int, table_lookups: int, timing, de
 
 
 def boundary_register_bits(product_bits: float, depth: int, period: float, multiply_ns: float, add_ns: float,
-                   chain_levels: int = 0) -> tuple[float, float]:
+                           chain_levels: int = 0) -> tuple[float, float]:
     """The bits a kernel registers at its cycle boundaries (`product_bits`: one round's products), split
     into those where the products (or their operands) cross, and those inside the sums: each adder level
     completed halves a tree's live values, and takes one link's worth off a chain of `chain_levels`.
