@@ -121,9 +121,7 @@ def bram18_for(words: int, width: int) -> int:
 
 def bits_of(type_text: str | None, default: int = 16) -> int:
     """The width of an hls4ml type text such as `fixed<16,6>`, `ufixed<6,0,RND,SAT>` or `int<8>`."""
-    if not type_text or "<" not in type_text:
-        return default
-    return int(type_text[type_text.index("<") + 1:].split(",")[0].rstrip(">"))
+    return parse_precision(type_text).width if type_text and "<" in type_text else default
 
 
 def integer_bits_of(type_text: str | None, default: int = 6) -> int:
